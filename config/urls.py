@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from config import views
+
+admin.site.site_header = "Frontrunner administration"
+admin.site.site_title = "Frontrunner admin"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("accounts/", include("accounts.urls")),
+    path("", include("films.urls")),
+    path("api/", include("config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path(settings.ADMIN_URL, admin.site.urls),
+]
+
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

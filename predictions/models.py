@@ -1,0 +1,1 @@
+"""Arrives with its issue; the app is installed so that migrations and imports have a home."""

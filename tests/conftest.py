@@ -1,0 +1,38 @@
+import os
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+
+from films.services import oscars_import
+
+REAL_STACK = bool(os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL"))
+
+
+def pytest_collection_modifyitems(config, items):
+    if REAL_STACK:
+        return
+    skip = pytest.mark.skip(reason="needs DATABASE_URL (PostgreSQL) and REDIS_URL: the real stack")
+    for item in items:
+        if "realstack" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def oscars(django_db_setup, django_db_blocker):
+    """The whole Academy Awards history, imported once per test module and rolled back after it.
+
+    Tests that use it also take `db`, whose per-test transaction nests inside this one.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        report = oscars_import(path=settings.OSCARS_DATA_PATH)
+        yield report
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo_catalogue(oscars, db):
+    """The imported history plus the demo facts the data set lacks (credits, releases...)."""
+    from films.services import demo_catalogue_load
+
+    return demo_catalogue_load()
