@@ -87,6 +87,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         constraints = [
             models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_ci",
+                violation_error_message="An account with that e-mail address already exists.",
+            ),
+            models.UniqueConstraint(
                 Lower("display_name"),
                 name="user_display_name_unique_ci",
                 violation_error_message="That display name is taken.",

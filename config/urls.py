@@ -4,13 +4,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config import views
+from config.health import healthz
 
 admin.site.site_header = "Frontrunner administration"
 admin.site.site_title = "Frontrunner admin"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", healthz, name="healthz"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("accounts/", include("accounts.urls")),
     path("", include("films.urls")),

@@ -1,21 +1,71 @@
+from django.db.models import Count, Q
+from django.shortcuts import render
 from django.views.generic import TemplateView
+
+from films.models import Category, Ceremony, Contender, Film, Person
+
+SEARCH_LIMIT = 30
+FEATURED_CEREMONY = 93  # The demo season: the "Sound of Metal" year.
 
 
 class HomeView(TemplateView):
     template_name = "home.html"
 
+    def get_context_data(self, **kwargs):
+        ceremonies = Ceremony.objects.select_related("show").order_by("-number")
+        featured = ceremonies.filter(number=FEATURED_CEREMONY).first() or ceremonies.first()
+        latest = ceremonies.first()
+        best_picture = (
+            Contender.objects.filter(category__canonical_slug="best-picture", is_winner=True)
+            .select_related("category__ceremony__show")
+            .prefetch_related("films")
+            .order_by("-category__ceremony__number")[:6]
+        )
+        featured_categories = []
+        if featured:
+            featured_categories = list(featured.categories.competitive().with_contenders().order_by("order")[:6])
+        stats = {
+            "ceremonies": Ceremony.objects.count(),
+            "films": Film.objects.count(),
+            "people": Person.objects.count(),
+            "nominations": Contender.objects.filter(category__award_class__in=Category.COMPETITIVE_CLASSES).count(),
+        }
+        return super().get_context_data(
+            featured=featured,
+            latest=latest,
+            best_picture=best_picture,
+            featured_categories=featured_categories,
+            stats=stats,
+            **kwargs,
+        )
+
 
 class SearchView(TemplateView):
     template_name = "search.html"
 
-
-def healthz(request):
-    raise NotImplementedError
+    def get_context_data(self, **kwargs):
+        q = " ".join(self.request.GET.get("q", "").split())[:100]
+        films = people = []
+        if len(q) >= 2:
+            films = list(
+                Film.objects.filter(title__icontains=q)
+                .annotate(
+                    nominations=Count("contenders", distinct=True),
+                    wins=Count("contenders", filter=Q(contenders__is_winner=True), distinct=True),
+                )
+                .order_by("-nominations", "-year")[:SEARCH_LIMIT]
+            )
+            people = list(
+                Person.objects.filter(name__icontains=q)
+                .annotate(nominations=Count("contenders", distinct=True))
+                .order_by("-nominations", "name")[:SEARCH_LIMIT]
+            )
+        return super().get_context_data(q=q, films=films, people=people, limit=SEARCH_LIMIT, **kwargs)
 
 
 def page_not_found(request, exception):
-    raise NotImplementedError
+    return render(request, "404.html", status=404)
 
 
 def server_error(request):
-    raise NotImplementedError
+    return render(request, "500.html", status=500)

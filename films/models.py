@@ -17,7 +17,9 @@ class Film(models.Model):
     imdb_id = models.CharField("IMDb id", max_length=16, unique=True, null=True, blank=True)
     synopsis = models.TextField(blank=True)
     runtime_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
-    festival_premiere = models.CharField(max_length=200, blank=True, help_text="e.g. Toronto International Film Festival")
+    festival_premiere = models.CharField(
+        max_length=200, blank=True, help_text="e.g. Toronto International Film Festival"
+    )
     festival_premiere_date = models.DateField(null=True, blank=True)
     theatrical_release = models.DateField(null=True, blank=True)
     theatrical_release_kind = models.CharField(max_length=16, choices=ReleaseKind, blank=True)
@@ -131,12 +133,16 @@ class Ceremony(models.Model):
     def __str__(self) -> str:
         return f"{ordinal(self.number)} {self.show.name}"
 
-    @property
-    def title(self) -> str:
-        return f"{ordinal(self.number)} {self.show.name}"
-
     def get_absolute_url(self) -> str:
         return reverse("films:ceremony", kwargs={"show": self.show.slug, "number": self.number})
+
+    @property
+    def title(self) -> str:
+        return f"{self.ordinal_number} {self.show.name}"
+
+    @property
+    def ordinal_number(self) -> str:
+        return ordinal(self.number)
 
 
 class RoundQuerySet(models.QuerySet):
@@ -232,6 +238,9 @@ class Category(models.Model):
     def __str__(self) -> str:
         return f"{self.display_name} ({self.ceremony})"
 
+    def get_absolute_url(self) -> str:
+        return f"{self.ceremony.get_absolute_url()}#{self.slug}"
+
     @property
     def is_competitive(self) -> bool:
         return self.award_class in self.COMPETITIVE_CLASSES
@@ -243,9 +252,6 @@ class Category(models.Model):
     @property
     def canonical_display_name(self) -> str:
         return display_category_name(self.canonical_name)
-
-    def get_absolute_url(self) -> str:
-        return f"{self.ceremony.get_absolute_url()}#{self.slug}"
 
     def get_history_url(self) -> str:
         return reverse("films:category_history", kwargs={"show": self.ceremony.show.slug, "slug": self.canonical_slug})
@@ -294,6 +300,14 @@ class Contender(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def printed_credit(self) -> str:
+        """The nomination as printed, when it says more than its people's names (uses prefetched people)."""
+        names = [person.name for person in self.people.all()]
+        if names and (self.name in names or self.name == ", ".join(names)):
+            return ""
+        return self.name
+
 
 class ContenderFilm(models.Model):
     contender = models.ForeignKey(Contender, on_delete=models.CASCADE)
@@ -303,6 +317,9 @@ class ContenderFilm(models.Model):
     class Meta:
         ordering = ["order"]
         constraints = [models.UniqueConstraint(fields=["contender", "film"], name="contenderfilm_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.contender_id} – {self.film_id}"
 
 
 class ContenderPerson(models.Model):
@@ -314,6 +331,9 @@ class ContenderPerson(models.Model):
         ordering = ["order"]
         constraints = [models.UniqueConstraint(fields=["contender", "person"], name="contenderperson_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.contender_id} – {self.person_id}"
+
 
 def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
@@ -324,7 +344,7 @@ _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or
 
 
 def display_category_name(name: str) -> str:
-    """"ACTOR IN A LEADING ROLE" -> "Actor in a Leading Role"; keeps parentheses."""
+    """ "ACTOR IN A LEADING ROLE" -> "Actor in a Leading Role"; keeps parentheses."""
     words = name.lower().split(" ")
     out = []
     for i, word in enumerate(words):

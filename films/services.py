@@ -95,7 +95,13 @@ def oscars_import(*, path: Path, progress: bool = False, strict: bool = False) -
     # Ceremonies: one per number; ceremony year = number + 1928 holds for all 98.
     per_ceremony = df.groupby("ceremony").agg(label=("Year", "first"), film_year=("film_year", "first"))
     wanted = {
-        int(n): {"show": show, "number": int(n), "film_year_label": r.label, "film_year": int(r.film_year), "held_in": int(n) + 1928}
+        int(n): {
+            "show": show,
+            "number": int(n),
+            "film_year_label": r.label,
+            "film_year": int(r.film_year),
+            "held_in": int(n) + 1928,
+        }
         for n, r in per_ceremony.iterrows()
     }
     existing = {c.number: c for c in Ceremony.objects.filter(show=show)}
@@ -111,7 +117,9 @@ def oscars_import(*, path: Path, progress: bool = False, strict: bool = False) -
     )
     wanted = {}
     for n, group in per_category.groupby("ceremony"):
-        ordered = sorted(group.itertuples(), key=lambda r: oscars.category_order(r.canonical, r.award_class, r.Category))
+        ordered = sorted(
+            group.itertuples(), key=lambda r: oscars.category_order(r.canonical, r.award_class, r.Category)
+        )
         taken: set[str] = set()
         for order, r in enumerate(ordered):
             wanted[(ceremony_ids[n], r.Category)] = {
@@ -128,7 +136,8 @@ def oscars_import(*, path: Path, progress: bool = False, strict: bool = False) -
     fields = ["canonical_name", "canonical_slug", "slug", "award_class", "slots", "order"]
     _sync(Category, wanted, existing, fields, report, "categories")
     category_ids = {
-        (cer, name): pk for pk, cer, name in Category.objects.filter(ceremony__show=show).values_list("id", "ceremony_id", "name")
+        (cer, name): pk
+        for pk, cer, name in Category.objects.filter(ceremony__show=show).values_list("id", "ceremony_id", "name")
     }
     step("categories")
 
@@ -149,10 +158,14 @@ def oscars_import(*, path: Path, progress: bool = False, strict: bool = False) -
         obj = existing_films.get(key)
         imdb_id = key[1] if key[0] == "id" else None
         values = {"imdb_id": imdb_id, "title": title, "year": film_year[key]}
-        values["slug"] = obj.slug if obj else oscars.unique_slug(f"{title} {values['year']}", taken_slugs, imdb_id or "")
+        values["slug"] = (
+            obj.slug if obj else oscars.unique_slug(f"{title} {values['year']}", taken_slugs, imdb_id or "")
+        )
         wanted[key] = values
     _sync(Film, wanted, existing_films, ["title", "year"], report, "films")
-    film_ids = {_film_key(i or "", t, y): pk for pk, i, t, y in Film.objects.values_list("id", "imdb_id", "title", "year")}
+    film_ids = {
+        _film_key(i or "", t, y): pk for pk, i, t, y in Film.objects.values_list("id", "imdb_id", "title", "year")
+    }
     step("films")
 
     # People (and companies), keyed by IMDb id, or by name where the file has none.
@@ -174,7 +187,9 @@ def oscars_import(*, path: Path, progress: bool = False, strict: bool = False) -
     step("people")
 
     # Contenders, keyed by category and the row's import key.
-    df["category_id"] = [category_ids[(ceremony_ids[n], c)] for n, c in zip(df["ceremony"], df["Category"], strict=True)]
+    df["category_id"] = [
+        category_ids[(ceremony_ids[n], c)] for n, c in zip(df["ceremony"], df["Category"], strict=True)
+    ]
     df["order"] = df.groupby("category_id").cumcount()
     wanted = {}
     for r in df.itertuples(index=False):
@@ -191,7 +206,14 @@ def oscars_import(*, path: Path, progress: bool = False, strict: bool = False) -
         }
     imported = Contender.objects.filter(category__ceremony__show=show).exclude(import_key="")
     existing = {(c.category_id, c.import_key): c for c in imported}
-    _sync(Contender, wanted, existing, ["name", "detail", "note", "citation", "is_nominee", "is_winner", "order"], report, "contenders")
+    _sync(
+        Contender,
+        wanted,
+        existing,
+        ["name", "detail", "note", "citation", "is_nominee", "is_winner", "order"],
+        report,
+        "contenders",
+    )
     contender_ids = {(cat, key): pk for pk, cat, key in imported.values_list("id", "category_id", "import_key")}
     step("contenders")
 
@@ -237,7 +259,11 @@ def _sync_links(links, target: str, wanted: dict, report: ImportReport, label: s
     changed = [model(id=existing[k][0], order=o) for k, o in wanted.items() if k in existing and existing[k][1] != o]
     if changed:
         model.objects.bulk_update(changed, ["order"], batch_size=1000)
-    new = [model(contender_id=cid, **{target: tid}, order=o) for (cid, tid), o in wanted.items() if (cid, tid) not in existing]
+    new = [
+        model(contender_id=cid, **{target: tid}, order=o)
+        for (cid, tid), o in wanted.items()
+        if (cid, tid) not in existing
+    ]
     model.objects.bulk_create(new, batch_size=2000)
     report.created[label] += len(new)
     report.updated[label] += len(changed)
@@ -271,7 +297,9 @@ def demo_catalogue_load(*, path: Path = DEMO_CATALOGUE_PATH) -> list[Film]:
         try:
             film = Film.objects.get(imdb_id=entry["imdb_id"])
         except Film.DoesNotExist:
-            raise ValidationError(f"{entry['imdb_id']} is not in the catalogue: import the Academy Awards first.") from None
+            raise ValidationError(
+                f"{entry['imdb_id']} is not in the catalogue: import the Academy Awards first."
+            ) from None
         for name in _FILM_FACTS:
             if name in entry:
                 setattr(film, name, entry[name])

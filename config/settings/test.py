@@ -8,5 +8,5 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 TEST_RUNNER = "django.test.runner.DiscoverRunner"
 # Fast hashing: the suite creates many users; production keeps PBKDF2.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 DEBUG = False
