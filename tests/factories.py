@@ -83,6 +83,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 class ContenderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Contender
+        skip_postgeneration_save = True
 
     category = factory.SubFactory(CategoryFactory)
     name = factory.Sequence(lambda n: f"Contender {n}")
