@@ -45,8 +45,10 @@ class ShowDetailView(DetailView):
             Category.objects.filter(ceremony__show=show)
             .competitive()
             .values("canonical_slug", "canonical_name")
-            .annotate(times=Count("id"), first=Min("ceremony__held_in"), last=Max("ceremony__held_in"))
-            .order_by("-last", "-times", "canonical_name")
+            .annotate(
+                times=Count("id"), first=Min("ceremony__held_in"), last=Max("ceremony__held_in"), rank=Min("order")
+            )
+            .order_by("-last", "rank", "canonical_name")
         )
         return super().get_context_data(ceremonies=ceremonies, categories=categories, **kwargs)
 
