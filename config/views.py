@@ -1,3 +1,4 @@
+from django import forms
 from django.db.models import Count, Q
 from django.shortcuts import render
 from django.views.generic import TemplateView
@@ -40,11 +41,17 @@ class HomeView(TemplateView):
         )
 
 
+class SearchForm(forms.Form):
+    # CharField refuses NUL characters, which PostgreSQL cannot compare.
+    q = forms.CharField(max_length=200, required=False, strip=True)
+
+
 class SearchView(TemplateView):
     template_name = "search.html"
 
     def get_context_data(self, **kwargs):
-        q = " ".join(self.request.GET.get("q", "").split())[:100]
+        form = SearchForm(self.request.GET)
+        q = " ".join(form.cleaned_data["q"].split())[:100] if form.is_valid() else ""
         films = people = []
         if len(q) >= 2:
             films = list(
@@ -60,7 +67,7 @@ class SearchView(TemplateView):
                 .annotate(nominations=Count("contenders", distinct=True))
                 .order_by("-nominations", "name")[:SEARCH_LIMIT]
             )
-        return super().get_context_data(q=q, films=films, people=people, limit=SEARCH_LIMIT, **kwargs)
+        return super().get_context_data(form=form, q=q, films=films, people=people, limit=SEARCH_LIMIT, **kwargs)
 
 
 def page_not_found(request, exception):

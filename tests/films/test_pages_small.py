@@ -28,3 +28,9 @@ def test_page_text_from_the_database_is_escaped(client):
         body = client.get(url).content
         assert b"<script>boom()</script>" not in body and b"<img src=x" not in body, url
         assert b"&lt;script&gt;boom()&lt;/script&gt;" in body or b"&lt;img src=x" in body, url
+
+
+def test_search_refuses_a_null_character_with_a_message(client):
+    response = client.get("/search/", {"q": "ab\x00cd"})
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in response.content.decode()
