@@ -1,1 +1,160 @@
-"""Arrives with its issue; the app is installed so that migrations and imports have a home."""
+"""Ballots (a user's ranked picks per category and round), segments, and the odds tables."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from films.models import Category, Ceremony, Contender, Round
+
+RATIONALE_MAX = 280
+
+
+class Segment(models.TextChoices):
+    ALL = "all", "All users"
+    EXPERTS = "experts", "Experts"
+    EDITORS = "editors", "Editors"
+    TOP24 = "top24", "Top 24"
+    COMBINED = "combined", "Combined"
+
+
+class Top24Member(models.Model):
+    """One of the best 24 of the show's previous ceremony: the Top 24 segment of `ceremony`."""
+
+    ceremony = models.ForeignKey(Ceremony, on_delete=models.CASCADE, related_name="top24_members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="top24_memberships")
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["ceremony_id", "rank"]
+        constraints = [models.UniqueConstraint(fields=["ceremony", "user"], name="top24_unique_user")]
+        verbose_name = "Top 24 member"
+
+    def __str__(self) -> str:
+        return f"{self.user} – Top 24 of {self.ceremony}"
+
+
+class BallotQuerySet(models.QuerySet):
+    def for_ceremony(self, ceremony, round_=None):
+        qs = self.filter(category__ceremony=ceremony)
+        return qs.filter(round=round_) if round_ else qs
+
+
+class Ballot(models.Model):
+    """One user's ranking of one category in one round. Its picks are replaced on every save."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ballots")
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="ballots")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="ballots")
+    created_at = models.DateTimeField()
+    saved_at = models.DateTimeField(help_text="The last (final) save; breaks ties on the leaderboards.")
+
+    objects = BallotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["saved_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "round", "category"], name="ballot_unique_user_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.category.display_name}"
+
+
+class Pick(models.Model):
+    """A contender at a rank on a ballot. Round, category and user are copied from the ballot so that
+    the odds recompute is one GROUP BY over this table."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="picks")
+    contender = models.ForeignKey(Contender, on_delete=models.CASCADE, related_name="picks")
+    rank = models.PositiveSmallIntegerField()
+    rationale = models.CharField(max_length=RATIONALE_MAX, blank=True)
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["ballot_id", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "rank"], name="pick_unique_rank"),
+            models.UniqueConstraint(fields=["ballot", "contender"], name="pick_unique_contender"),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="pick_rank_positive"),
+        ]
+        indexes = [models.Index(fields=["round", "category", "rank", "contender"], name="pick_odds_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.contender}"
+
+
+class OddsState(models.Model):
+    """How far a category's odds have caught up: ballot_version is bumped by every save (in its
+    transaction), odds_version is the ballot_version the last recompute read. Behind = stale."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="odds_states")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="odds_states")
+    ballot_version = models.BigIntegerField(default=0)
+    odds_version = models.BigIntegerField(default=0)
+    recomputed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "category"], name="oddsstate_unique")]
+        indexes = [models.Index(fields=["round", "category", "odds_version", "ballot_version"])]
+
+    def __str__(self) -> str:
+        return f"{self.category} – v{self.odds_version}/{self.ballot_version}"
+
+    @property
+    def is_stale(self) -> bool:
+        return self.odds_version < self.ballot_version
+
+
+class OddsQuerySet(models.QuerySet):
+    def segment(self, segment: str):
+        return self.filter(segment=segment)
+
+
+class Odds(models.Model):
+    """The current probability of a contender in a segment; fractional odds are only how it is shown."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="odds")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="odds")
+    contender = models.ForeignKey(Contender, on_delete=models.CASCADE, related_name="odds")
+    segment = models.CharField(max_length=16, choices=Segment)
+    probability = models.FloatField()
+    rank = models.PositiveSmallIntegerField()
+    ballots = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    objects = OddsQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["category_id", "segment", "rank", "contender_id"]
+        verbose_name_plural = "odds"
+        constraints = [
+            models.UniqueConstraint(fields=["round", "contender", "segment"], name="odds_unique"),
+            models.CheckConstraint(condition=Q(probability__gte=0) & Q(probability__lte=1), name="odds_probability"),
+        ]
+        indexes = [models.Index(fields=["round", "category", "segment"])]
+
+    def __str__(self) -> str:
+        return f"{self.contender} – {self.segment} – {self.probability:.3f}"
+
+
+class OddsHistory(models.Model):
+    """A probability as it was from `recorded_at` on: one row per change, for charts and the time machine."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="odds_history")
+    contender = models.ForeignKey(Contender, on_delete=models.CASCADE, related_name="odds_history")
+    segment = models.CharField(max_length=16, choices=Segment)
+    probability = models.FloatField()
+    rank = models.PositiveSmallIntegerField()
+    ballots = models.PositiveIntegerField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["category_id", "segment", "recorded_at"]
+        verbose_name_plural = "odds history"
+        indexes = [models.Index(fields=["category", "segment", "contender", "recorded_at"], name="oddshistory_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.contender} – {self.segment} – {self.probability:.3f} @ {self.recorded_at:%Y-%m-%d %H:%M}"

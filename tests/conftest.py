@@ -18,6 +18,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def eager_tasks(request):
+    """Tasks run inline, as in the embedded default, except in tests about the real stack
+    (marked realstack), which talk to a real broker and a real worker."""
+    from config.celery_app import app
+
+    if "realstack" in request.keywords:
+        yield
+        return
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
 @pytest.fixture(scope="module")
 def oscars(django_db_setup, django_db_blocker):
     """The whole Academy Awards history, imported once per test module and rolled back after it.

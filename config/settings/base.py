@@ -208,7 +208,10 @@ CELERY_TASK_ROUTES = {
 CELERY_WORKER_QUEUES = "default,odds,leaderboards,email"
 # The one place for periodic jobs (run by `make beat`). Each entry is a task that is safe to
 # run twice; the sweeps that keep odds and standings caught up are added with those features.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Catches up any category whose odds are behind its ballots (a lost task, a broker outage).
+    "odds-sweep": {"task": "predictions.tasks.odds_sweep", "schedule": 60.0},
+}
 
 # DJANGO REST FRAMEWORK
 REST_FRAMEWORK = {

@@ -1,0 +1,267 @@
+"""Saving ballots and recomputing odds: the first data flow of ARCHITECTURE.md.
+
+A save checks the rules, replaces the user's picks, bumps the category's ballot version in the
+same transaction and, on commit, asks for a recompute. Requests are coalesced by a flag in the
+cache (Redis in production): a burst of saves causes a few recomputes, never one per save, and
+the last change is never lost, because the recompute reads the version after clearing the flag
+and is re-requested whenever it finds itself behind. A broker or cache that is down only delays
+the odds: the stale version in the database is what the periodic sweep catches up.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import pandas as pd
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from films.models import Category, Contender, Round
+from predictions import odds as engine
+from predictions.models import RATIONALE_MAX, Ballot, Odds, OddsHistory, OddsState, Pick, Segment, Top24Member
+
+logger = logging.getLogger(__name__)
+
+# A recompute waits this long after the first request of a burst, so that the burst shares it.
+COALESCE_SECONDS = 0.5
+# The flag outlives a lost task by at most this long; then the next save (or the sweep) requests again.
+FLAG_TTL_SECONDS = 30
+# First key of the PostgreSQL advisory lock that serializes recomputes of one category.
+ODDS_LOCK_NAMESPACE = 7301
+
+
+def round_open_for(category: Category, *, now: datetime | None = None) -> Round | None:
+    """The round of the category's ceremony that is open now, if any."""
+    now = now or timezone.now()
+    return Round.objects.open(now).filter(ceremony_id=category.ceremony_id).order_by("-opens_at").first()
+
+
+def eligible_contenders(category: Category, round_: Round):
+    """The long list in the nominations round, the official nominees in the winners round."""
+    contenders = Contender.objects.filter(category=category)
+    if round_.kind == Round.Kind.WINNERS:
+        contenders = contenders.filter(is_nominee=True)
+    return contenders
+
+
+@transaction.atomic
+def ballot_save(
+    *,
+    user,
+    category: Category,
+    ranking: list[int],
+    rationales: dict[int, str] | None = None,
+    now: datetime | None = None,
+) -> Ballot:
+    """Replace the user's ranking of one category for the open round and request an odds recompute.
+
+    `ranking` lists contender ids, best first. `rationales` maps a contender id to a short
+    reason (experts and editors only). Raises ValidationError, changing nothing, when the round
+    is closed, a contender is not eligible or appears twice, or the user may not predict.
+    """
+    now = now or timezone.now()
+    rationales = {int(k): (v or "").strip() for k, v in (rationales or {}).items() if (v or "").strip()}
+    if user is None or not user.is_authenticated:
+        raise ValidationError("Log in to save your predictions.", code="anonymous")
+    if not user.is_active:
+        raise ValidationError("This account is not active.", code="inactive")
+    if not category.is_competitive:
+        raise ValidationError("Honorary and technical awards are not predicted.", code="not_competitive")
+    round_ = round_open_for(category, now=now)
+    if round_ is None:
+        raise ValidationError(f"Predictions for {category.display_name} are closed.", code="closed")
+    if not ranking:
+        raise ValidationError("Rank at least one contender.", code="empty")
+    if len(ranking) != len(set(ranking)):
+        raise ValidationError("Rank each contender at most once.", code="duplicate")
+    eligible = set(eligible_contenders(category, round_).values_list("id", flat=True))
+    if not set(ranking) <= eligible:
+        raise ValidationError(
+            f"Rank only the contenders of {category.display_name} in this round.", code="wrong_contender"
+        )
+    if rationales:
+        if not user.predicts_publicly:
+            raise ValidationError("Only experts and editors add a rationale to their picks.", code="rationale_role")
+        if not set(rationales) <= set(ranking):
+            raise ValidationError("A rationale must belong to a contender you ranked.", code="rationale_contender")
+        if any(len(text) > RATIONALE_MAX for text in rationales.values()):
+            raise ValidationError(f"A rationale is at most {RATIONALE_MAX} characters.", code="rationale_length")
+
+    ballot, created = Ballot.objects.get_or_create(
+        user=user, round=round_, category=category, defaults={"created_at": now, "saved_at": now}
+    )
+    if not created:
+        # Serializes two saves of the same ballot (two tabs): the second replaces the first.
+        ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+        ballot.saved_at = now
+        ballot.save(update_fields=["saved_at"])
+        ballot.picks.all().delete()
+    Pick.objects.bulk_create(
+        Pick(
+            ballot=ballot,
+            contender_id=contender_id,
+            rank=rank,
+            rationale=rationales.get(contender_id, ""),
+            round=round_,
+            category=category,
+            user=user,
+        )
+        for rank, contender_id in enumerate(ranking, start=1)
+    )
+    odds_mark_stale(round_id=round_.id, category_id=category.id)
+    transaction.on_commit(lambda: odds_request(round_id=round_.id, category_id=category.id))
+    return ballot
+
+
+def odds_mark_stale(*, round_id: int, category_id: int) -> None:
+    """Bump the category's ballot version. Call inside the saving transaction."""
+    OddsState.objects.bulk_create([OddsState(round_id=round_id, category_id=category_id)], ignore_conflicts=True)
+    OddsState.objects.filter(round_id=round_id, category_id=category_id).update(ballot_version=F("ballot_version") + 1)
+
+
+def _flag(round_id: int, category_id: int) -> str:
+    return f"odds:scheduled:{round_id}:{category_id}"
+
+
+def odds_request(*, round_id: int, category_id: int) -> None:
+    """Ask for a recompute soon, once per burst. Never raises: the sweep covers what this misses."""
+    from predictions.tasks import odds_recompute as odds_recompute_task
+
+    try:
+        if odds_recompute_task.app.conf.task_always_eager:
+            odds_recompute_task.delay(round_id=round_id, category_id=category_id)
+        elif cache.add(_flag(round_id, category_id), 1, timeout=FLAG_TTL_SECONDS):
+            odds_recompute_task.apply_async(
+                kwargs={"round_id": round_id, "category_id": category_id}, countdown=COALESCE_SECONDS
+            )
+    except Exception:
+        # The ballot is saved and its category marked stale; the odds catch up on the next sweep.
+        logger.warning("Could not request an odds recompute of category %s", category_id, exc_info=True)
+
+
+def odds_recompute_requested(*, round_id: int, category_id: int) -> None:
+    """What the task runs: clear the flag, recompute, and ask again if saves arrived meanwhile."""
+    try:
+        cache.delete(_flag(round_id, category_id))
+    except Exception:
+        logger.warning("Could not clear the odds flag of category %s", category_id, exc_info=True)
+    state = odds_recompute(round_id=round_id, category_id=category_id)
+    if state.is_stale:
+        odds_request(round_id=round_id, category_id=category_id)
+
+
+def _segment_counts(round_: Round, category: Category, slots: int) -> tuple[pd.DataFrame, dict[str, int]]:
+    """One GROUP BY over the category's picks: per contender and segment, its top-`slots` places
+    and its first places (every ballot has exactly one first place, so they count the ballots)."""
+    in_top24 = Exists(Top24Member.objects.filter(ceremony_id=round_.ceremony_id, user_id=OuterRef("user_id")))
+    segment_filters = {
+        Segment.ALL: Q(),
+        Segment.EXPERTS: Q(user__role="expert"),
+        Segment.EDITORS: Q(user__role="editor"),
+        Segment.TOP24: Q(in_top24),
+    }
+    aggregates = {}
+    for segment, condition in segment_filters.items():
+        aggregates[f"hits_{segment}"] = Count("id", filter=condition & Q(rank__lte=slots))
+        aggregates[f"first_{segment}"] = Count("id", filter=condition & Q(rank=1))
+    rows = list(
+        Pick.objects.filter(round=round_, category=category, rank__lte=slots)
+        .values("contender_id")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    frame = pd.DataFrame(rows, columns=["contender_id", *aggregates])
+    hits = pd.concat(
+        [
+            pd.DataFrame({"segment": str(s), "contender_id": frame["contender_id"], "hits": frame[f"hits_{s}"]})
+            for s in segment_filters
+        ],
+        ignore_index=True,
+    )
+    ballots = {str(s): int(frame[f"first_{s}"].sum()) for s in segment_filters}
+    return hits[hits["hits"] > 0], ballots
+
+
+def _lock_category(category_id: int) -> None:
+    """Serialize recomputes of one category for the rest of the transaction, without blocking
+    saves (they only touch OddsState, briefly). SQLite serializes all writers anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ODDS_LOCK_NAMESPACE, category_id])
+
+
+@transaction.atomic
+def odds_recompute(*, round_id: int, category_id: int, now: datetime | None = None) -> OddsState:
+    """Rebuild a category's odds in every segment from its ballots. Idempotent.
+
+    Reads the ballot version before the picks, so a save that lands meanwhile leaves the state
+    stale (and the caller asks again), never a change that is counted as done but is not.
+    """
+    now = now or timezone.now()
+    _lock_category(category_id)
+    OddsState.objects.bulk_create([OddsState(round_id=round_id, category_id=category_id)], ignore_conflicts=True)
+    version = OddsState.objects.values_list("ballot_version", flat=True).get(round_id=round_id, category_id=category_id)
+    round_ = Round.objects.get(pk=round_id)
+    category = Category.objects.get(pk=category_id)
+    contender_ids = list(eligible_contenders(category, round_).values_list("id", flat=True))
+    slots = 1 if round_.kind == Round.Kind.WINNERS else max(1, min(category.slots, len(contender_ids)))
+    hits, ballots = _segment_counts(round_, category, slots)
+    hits = hits[hits["contender_id"].isin(contender_ids)]  # a contender dropped from the list since
+    result = engine.compute_odds(hits, ballots, contender_ids, slots=slots)
+
+    current = {(o.contender_id, o.segment): o for o in Odds.objects.filter(round_id=round_id, category_id=category_id)}
+    fresh, history = [], []
+    for row in result.itertuples(index=False):
+        values = {
+            "probability": float(row.probability),
+            "rank": int(row.rank),
+            "ballots": int(row.ballots),
+        }
+        fresh.append(
+            Odds(
+                round_id=round_id,
+                category_id=category_id,
+                contender_id=int(row.contender_id),
+                segment=row.segment,
+                computed_at=now,
+                **values,
+            )
+        )
+        old = current.get((int(row.contender_id), row.segment))
+        if old is None or (old.probability, old.rank, old.ballots) != tuple(values.values()):
+            history.append(
+                OddsHistory(
+                    round_id=round_id,
+                    category_id=category_id,
+                    contender_id=int(row.contender_id),
+                    segment=row.segment,
+                    recorded_at=now,
+                    **values,
+                )
+            )
+    Odds.objects.bulk_create(
+        fresh,
+        update_conflicts=True,
+        unique_fields=["round", "contender", "segment"],
+        update_fields=["probability", "rank", "ballots", "computed_at"],
+    )
+    keep = {(o.contender_id, o.segment) for o in fresh}
+    gone = [o.pk for key, o in current.items() if key not in keep]
+    if gone:
+        Odds.objects.filter(pk__in=gone).delete()
+    OddsHistory.objects.bulk_create(history)
+    # Last, so that the row lock this takes (saves bump the same row) is held only until commit.
+    OddsState.objects.filter(round_id=round_id, category_id=category_id).update(odds_version=version, recomputed_at=now)
+    return OddsState.objects.get(round_id=round_id, category_id=category_id)
+
+
+def odds_sweep() -> int:
+    """Request a recompute of every category whose odds are behind its ballots. Returns how many."""
+    stale = list(OddsState.objects.filter(odds_version__lt=F("ballot_version")).values_list("round_id", "category_id"))
+    for round_id, category_id in stale:
+        odds_request(round_id=round_id, category_id=category_id)
+    return len(stale)

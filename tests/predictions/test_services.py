@@ -1,0 +1,190 @@
+"""ballot_save and odds_recompute: every rule of the first flow, and what a save changes."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+
+from predictions.models import Ballot, Odds, OddsHistory, OddsState, Pick
+from predictions.services import ballot_save, odds_recompute, odds_sweep
+from tests.factories import CategoryFactory, ContenderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(contenders):
+    return [c.id for c in contenders]
+
+
+def _state(season, category="picture"):
+    return OddsState.objects.get(round=season["round"], category=season[category])
+
+
+@pytest.fixture
+def save(django_capture_on_commit_callbacks):
+    """ballot_save, then its on-commit callbacks as a real commit would run them (eager tasks here)."""
+
+    def run(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return ballot_save(**kwargs)
+
+    return run
+
+
+def test_a_save_stores_the_ranking_and_marks_the_category_stale(season, fan, django_capture_on_commit_callbacks):
+    picture = season["nominees"]["picture"]
+    with django_capture_on_commit_callbacks() as callbacks:
+        ballot = ballot_save(user=fan, category=season["picture"], ranking=ids(picture[::-1]))
+    assert list(ballot.picks.order_by("rank").values_list("contender__name", "rank")) == [
+        ("Minari", 1),
+        ("The Father", 2),
+        ("Nomadland", 3),
+    ]
+    assert _state(season).ballot_version == 1
+    assert len(callbacks) == 1  # the recompute request, queued on commit
+
+
+def test_saving_again_replaces_the_ranking(season, fan):
+    picture = season["nominees"]["picture"]
+    ballot_save(user=fan, category=season["picture"], ranking=ids(picture))
+    ballot = ballot_save(user=fan, category=season["picture"], ranking=[picture[2].id])
+    assert Ballot.objects.count() == 1
+    assert list(ballot.picks.values_list("contender_id", flat=True)) == [picture[2].id]
+    assert _state(season).ballot_version == 2
+
+
+def test_eager_recompute_gives_odds_in_every_segment_with_ballots(season, fan, expert, save):
+    picture = season["nominees"]["picture"]
+    save(user=fan, category=season["picture"], ranking=ids(picture))
+    save(user=expert, category=season["picture"], ranking=ids(picture[::-1]))
+    odds = Odds.objects.filter(category=season["picture"])
+    assert set(odds.values_list("segment", flat=True)) == {"all", "experts", "combined"}
+    all_users = {o.contender.name: o for o in odds.filter(segment="all")}
+    assert all_users["Nomadland"].ballots == 2
+    assert all_users["Nomadland"].probability == pytest.approx(all_users["Minari"].probability)
+    assert all_users["Nomadland"].rank == all_users["Minari"].rank == 1
+    assert _state(season).odds_version == _state(season).ballot_version == 2
+    assert sum(o.probability for o in odds.filter(segment="combined")) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("make_ranking", "message"),
+    [
+        (lambda s: [], "Rank at least one contender."),
+        (lambda s: [s["nominees"]["picture"][0].id] * 2, "Rank each contender at most once."),
+        (lambda s: [s["nominees"]["editing"][0].id], "Rank only the contenders of"),
+        (lambda s: [s["long_list"].id], "Rank only the contenders of"),
+        (lambda s: [999999], "Rank only the contenders of"),
+    ],
+)
+def test_bad_rankings_are_refused_and_change_nothing(season, fan, make_ranking, message):
+    with pytest.raises(ValidationError, match=message):
+        ballot_save(user=fan, category=season["picture"], ranking=make_ranking(season))
+    assert not Ballot.objects.exists() and not Pick.objects.exists() and not OddsState.objects.exists()
+
+
+def test_a_closed_round_refuses_saves(season, fan):
+    after = season["round"].closes_at + timedelta(seconds=1)
+    with pytest.raises(ValidationError, match="Predictions for Best Picture are closed."):
+        ballot_save(user=fan, category=season["picture"], ranking=ids(season["nominees"]["picture"]), now=after)
+    before = season["round"].opens_at - timedelta(seconds=1)
+    with pytest.raises(ValidationError, match="closed"):
+        ballot_save(user=fan, category=season["picture"], ranking=ids(season["nominees"]["picture"]), now=before)
+    assert not Ballot.objects.exists()
+
+
+def test_a_closed_round_keeps_the_earlier_ballot_unchanged(season, fan):
+    picture = season["nominees"]["picture"]
+    ballot_save(user=fan, category=season["picture"], ranking=ids(picture))
+    with pytest.raises(ValidationError):
+        ballot_save(
+            user=fan,
+            category=season["picture"],
+            ranking=ids(picture[::-1]),
+            now=season["round"].closes_at,
+        )
+    assert list(Pick.objects.order_by("rank").values_list("contender_id", flat=True)) == ids(picture)
+
+
+def test_anonymous_and_inactive_users_cannot_save(season, fan):
+    with pytest.raises(ValidationError, match="Log in"):
+        ballot_save(user=AnonymousUser(), category=season["picture"], ranking=ids(season["nominees"]["picture"]))
+    fan.is_active = False
+    with pytest.raises(ValidationError, match="not active"):
+        ballot_save(user=fan, category=season["picture"], ranking=ids(season["nominees"]["picture"]))
+    assert not Ballot.objects.exists()
+
+
+def test_honorary_categories_are_not_predicted(season, fan):
+    honorary = CategoryFactory(ceremony=season["ceremony"], name="HONORARY AWARD", award_class="Special")
+    person = ContenderFactory(category=honorary)
+    with pytest.raises(ValidationError, match="not predicted"):
+        ballot_save(user=fan, category=honorary, ranking=[person.id])
+
+
+def test_rationales_are_for_experts_and_editors_and_short(season, fan, expert, editor):
+    picture = season["nominees"]["picture"]
+    with pytest.raises(ValidationError, match="Only experts and editors"):
+        ballot_save(user=fan, category=season["picture"], ranking=ids(picture), rationales={picture[0].id: "Because"})
+    with pytest.raises(ValidationError, match="at most 280 characters"):
+        ballot_save(
+            user=expert, category=season["picture"], ranking=ids(picture), rationales={picture[0].id: "x" * 281}
+        )
+    with pytest.raises(ValidationError, match="belong to a contender you ranked"):
+        ballot_save(
+            user=expert, category=season["picture"], ranking=[picture[0].id], rationales={picture[1].id: "Why not"}
+        )
+    assert not Ballot.objects.exists()
+    ballot_save(user=editor, category=season["picture"], ranking=ids(picture), rationales={picture[0].id: " Sweep. "})
+    assert Pick.objects.get(contender=picture[0]).rationale == "Sweep."
+
+
+def test_the_nominations_round_ranks_the_long_list_and_counts_the_top_k(season, fan, save):
+    from films.models import Round
+
+    season["round"].delete()
+    nominations = Round.objects.create(
+        ceremony=season["ceremony"],
+        kind=Round.Kind.NOMINATIONS,
+        opens_at=season["now"] - timedelta(days=1),
+        closes_at=season["now"] + timedelta(days=1),
+    )
+    ranking = [season["long_list"].id, *ids(season["nominees"]["picture"])]
+    save(user=fan, category=season["picture"], ranking=ranking)
+    odds = dict(Odds.objects.filter(round=nominations, segment="all").values_list("contender__name", "probability"))
+    # slots = 3: the first three of the ranking are the fan's nomination picks; shares sum to 3.
+    assert sum(odds.values()) == pytest.approx(3.0)
+    assert odds["Not nominated"] > odds["Minari"]
+
+
+def test_recompute_is_idempotent_and_keeps_history_only_for_changes(season, fan, save):
+    picture = season["nominees"]["picture"]
+    save(user=fan, category=season["picture"], ranking=ids(picture))
+    rows = list(Odds.objects.order_by("id").values_list("contender_id", "segment", "probability", "rank", "ballots"))
+    history = OddsHistory.objects.count()
+    odds_recompute(round_id=season["round"].id, category_id=season["picture"].id)
+    odds_recompute(round_id=season["round"].id, category_id=season["picture"].id)
+    assert (
+        list(Odds.objects.order_by("id").values_list("contender_id", "segment", "probability", "rank", "ballots"))
+        == rows
+    )
+    assert OddsHistory.objects.count() == history
+
+
+def test_a_failing_broker_never_fails_a_committed_save(season, fan, monkeypatch, django_capture_on_commit_callbacks):
+    from predictions import tasks
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.odds_recompute, "delay", broken)
+    monkeypatch.setattr(tasks.odds_recompute, "apply_async", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        ballot_save(user=fan, category=season["picture"], ranking=ids(season["nominees"]["picture"]))
+    assert Ballot.objects.count() == 1
+    assert _state(season).is_stale  # the sweep will catch up
+    monkeypatch.undo()
+    assert odds_sweep() == 1
+    assert not _state(season).is_stale
+    assert odds_sweep() == 0  # running the periodic job twice: nothing left to do
