@@ -1,5 +1,6 @@
 """The catalogue: films and people, and the awards shows with their ceremonies and categories."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
@@ -176,6 +177,15 @@ class Round(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ceremony} – {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.opens_at and self.closes_at and self.ceremony_id:
+            overlapping = Round.objects.filter(
+                ceremony_id=self.ceremony_id, opens_at__lt=self.closes_at, closes_at__gt=self.opens_at
+            ).exclude(pk=self.pk)
+            if overlapping.exists():
+                raise ValidationError("A ceremony's rounds cannot overlap: one round is open at a time.")
 
     def is_open(self, now=None) -> bool:
         now = now or timezone.now()

@@ -34,3 +34,24 @@ def test_search_refuses_a_null_character_with_a_message(client):
     response = client.get("/search/", {"q": "ab\x00cd"})
     assert response.status_code == 200
     assert "Null characters are not allowed." in response.content.decode()
+
+
+def test_a_ceremonys_rounds_cannot_overlap():
+    from datetime import timedelta
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from films.models import Round
+
+    now = timezone.now()
+    ceremony = CeremonyFactory(number=93)
+    Round.objects.create(ceremony=ceremony, kind="nominations", opens_at=now, closes_at=now + timedelta(days=10))
+    overlapping = Round(
+        ceremony=ceremony, kind="winners", opens_at=now + timedelta(days=9), closes_at=now + timedelta(days=20)
+    )
+    with pytest.raises(ValidationError, match="cannot overlap"):
+        overlapping.full_clean()
+    Round(
+        ceremony=ceremony, kind="winners", opens_at=now + timedelta(days=10), closes_at=now + timedelta(days=20)
+    ).full_clean()
