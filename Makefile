@@ -41,8 +41,9 @@ migrate: $(VENV)/.installed-run
 	$(MANAGE) migrate --noinput
 
 demo: migrate
-	$(MANAGE) import_oscars --no-progress
+	$(MANAGE) import_oscars --no-progress --if-empty
 	$(MANAGE) load_demo
+	$(MANAGE) seed_demo_season
 
 run: demo
 	@echo "Frontrunner is at http://127.0.0.1:$(PORT)/"
@@ -77,8 +78,10 @@ stack: $(VENV)/.installed-run
 	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 4 --access-logfile - & \
 	wait
 
+# Quick sizes; benchmarks/README.md gives the real ones (odds.py --users 100000). Needs PostgreSQL and Redis.
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/import_oscars.py
+	$(PY) benchmarks/odds.py --users 5000 --burst 10000 --http-seconds 10
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

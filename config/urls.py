@@ -14,6 +14,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("accounts/", include("accounts.urls")),
+    path("", include("predictions.urls")),
+    path("", include("predictions.odds_urls")),
     path("", include("films.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,13 +1,49 @@
 from itertools import groupby
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
-from films.models import AwardShow, Category, Ceremony, Contender, Film, Person
+from films.models import AwardShow, Category, Ceremony, Contender, Film, Person, Round, ordinal
 
 BEST_PICTURE = "best-picture"
+# The odds the catalogue shows: the Combined segment (predictions.models.Segment.COMBINED).
+COMBINED = "combined"
+PEOPLE_CLASSES = (Category.AwardClass.ACTING, Category.AwardClass.DIRECTING)
+
+
+def _odds_model():
+    """predictions.Odds, reached through the related name: films never imports predictions (it sits above)."""
+    return Category._meta.get_field("odds").related_model
+
+
+def _odds_round(rounds, now):
+    """The round whose odds to show: the open one, else the one that opened last (its final odds)."""
+    opened = [r for r in rounds if r.opens_at <= now]
+    pool = [r for r in opened if r.is_open(now)] or opened
+    return max(pool, key=lambda r: r.opens_at) if pool else None
+
+
+def _winners_pending(rounds, now) -> bool:
+    """No spoilers: while a winners round has not closed, the ceremony's winners are not shown."""
+    return any(r.kind == Round.Kind.WINNERS and r.closes_at > now for r in rounds)
+
+
+def _short_name(contender) -> str:
+    """A contender in a few words: its people for acting and directing, else its film (uses prefetched rows)."""
+    if contender.category.award_class in PEOPLE_CLASSES:
+        names = [person.name for person in contender.people.all()]
+    else:
+        names = [film.title for film in contender.films.all()]
+    return ", ".join(names) or contender.name
+
+
+def _hide_winners(contenders) -> None:
+    # Display only: these instances are rendered, never saved.
+    for contender in contenders:
+        contender.is_winner = False
 
 
 def _nominations(contenders):
@@ -59,13 +95,35 @@ class CeremonyDetailView(DetailView):
 
     def get_object(self, queryset=None):
         return get_object_or_404(
-            Ceremony.objects.select_related("show"), show__slug=self.kwargs["show"], number=self.kwargs["number"]
+            Ceremony.objects.select_related("show").prefetch_related("rounds"),
+            show__slug=self.kwargs["show"],
+            number=self.kwargs["number"],
         )
 
     def get_context_data(self, **kwargs):
         ceremony = self.object
-        categories = list(ceremony.categories.with_contenders().order_by("order", "name"))
-        neighbours = Ceremony.objects.filter(show=ceremony.show, number__in=[ceremony.number - 1, ceremony.number + 1])
+        now = timezone.now()
+        rounds = list(ceremony.rounds.all())
+        odds_round = _odds_round(rounds, now)
+        winners_pending = _winners_pending(rounds, now)
+        categories = ceremony.categories.with_contenders().order_by("order", "name")
+        if odds_round is not None:
+            favourites = _odds_model().objects.filter(round=odds_round, segment=COMBINED, rank=1)
+            categories = categories.prefetch_related(Prefetch("odds", queryset=favourites, to_attr="favourite_odds"))
+        categories = list(categories)
+        for category in categories:
+            contenders = category.contenders.all()
+            if winners_pending:
+                _hide_winners(contenders)
+            by_id = {c.id: c for c in contenders}
+            category.projected = [
+                (_short_name(by_id[odds.contender_id]), odds)
+                for odds in getattr(category, "favourite_odds", [])
+                if odds.contender_id in by_id
+            ]
+        neighbours = Ceremony.objects.filter(
+            show=ceremony.show, number__in=[ceremony.number - 1, ceremony.number + 1]
+        ).select_related("show")
         by_number = {c.number: c for c in neighbours}
         competitive = [c for c in categories if c.is_competitive]
         return super().get_context_data(
@@ -74,6 +132,9 @@ class CeremonyDetailView(DetailView):
             nomination_count=sum(len(c.contenders.all()) for c in competitive),
             previous=by_number.get(ceremony.number - 1),
             next=by_number.get(ceremony.number + 1),
+            odds_round=odds_round,
+            odds_open=odds_round is not None and odds_round.is_open(now),
+            winners_pending=winners_pending,
             **kwargs,
         )
 
@@ -139,7 +200,11 @@ class FilmDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         film = self.object
-        contenders = list(_contenders_for(films=film))
+        now = timezone.now()
+        contenders = list(_contenders_for(films=film).prefetch_related("category__ceremony__rounds"))
+        ceremonies = {c.category.ceremony_id: c.category.ceremony for c in contenders}
+        pending = {pk for pk, ceremony in ceremonies.items() if _winners_pending(ceremony.rounds.all(), now)}
+        _hide_winners(c for c in contenders if c.category.ceremony_id in pending)
         credits = list(film.credits.select_related("person").order_by("role", "order", "id"))
         crew = [
             (role, list(items))
@@ -149,10 +214,44 @@ class FilmDetailView(DetailView):
             nominations=_nominations(contenders),
             nomination_count=len(contenders),
             win_count=sum(c.is_winner for c in contenders),
+            decided_count=sum(c.category.ceremony_id not in pending for c in contenders),
+            winners_pending=[ceremonies[pk] for pk in sorted(pending, key=lambda pk: -ceremonies[pk].number)],
+            film_odds=self._film_odds(contenders, ceremonies, now),
             cast=[c for c in credits if c.role == "cast"],
             crew=crew,
             **kwargs,
         )
+
+    def _film_odds(self, contenders, ceremonies, now):
+        """The film's Combined odds in each of its categories, per ceremony with an open (or last) round:
+        [{"ceremony", "round", "open", "lines": [{"category", "contender", "odds", "rank", "who"}]}]. One query."""
+        rounds = {pk: _odds_round(ceremony.rounds.all(), now) for pk, ceremony in ceremonies.items()}
+        rounds = {pk: round_ for pk, round_ in rounds.items() if round_ is not None}
+        if not rounds:
+            return []
+        odds = _odds_model().objects.filter(segment=COMBINED, round__in=list(rounds.values()))
+        prefetch_related_objects(contenders, Prefetch("odds", queryset=odds, to_attr="combined_odds"))
+        groups = {}
+        for contender in sorted(contenders, key=lambda c: (-c.category.ceremony.number, c.category.order)):
+            round_ = rounds.get(contender.category.ceremony_id)
+            current = [o for o in contender.combined_odds if round_ is not None and o.round_id == round_.id]
+            if not current:
+                continue
+            group = groups.setdefault(
+                round_.id,
+                {"ceremony": contender.category.ceremony, "round": round_, "open": round_.is_open(now), "lines": []},
+            )
+            group["lines"].append(
+                {
+                    "category": contender.category,
+                    "contender": contender,
+                    "odds": current[0],
+                    "rank": ordinal(current[0].rank),
+                    # which of the film's people, where the category honours people
+                    "who": _short_name(contender) if contender.category.award_class in PEOPLE_CLASSES else "",
+                }
+            )
+        return list(groups.values())
 
 
 class PersonDetailView(DetailView):

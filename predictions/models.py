@@ -2,9 +2,10 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from films.models import Category, Ceremony, Contender, Round
+from predictions import odds as engine
 
 RATIONALE_MAX = 280
 
@@ -111,6 +112,14 @@ class OddsQuerySet(models.QuerySet):
     def segment(self, segment: str):
         return self.filter(segment=segment)
 
+    def for_category(self, round_, category):
+        """Every segment's odds of one category in one round."""
+        return self.filter(round_id=round_.pk, category_id=category.pk)
+
+    def favourites(self):
+        """Rank 1 in its segment (several rows when contenders tie for first)."""
+        return self.filter(rank=1)
+
 
 class Odds(models.Model):
     """The current probability of a contender in a segment; fractional odds are only how it is shown."""
@@ -138,6 +147,39 @@ class Odds(models.Model):
     def __str__(self) -> str:
         return f"{self.contender} – {self.segment} – {self.probability:.3f}"
 
+    # How a stored probability is shown, for templates (films pages read Odds through related names and cannot
+    # import predictions.odds themselves).
+    @property
+    def fractional(self) -> str:
+        return engine.fractional_odds(self.probability)
+
+    @property
+    def percent(self) -> str:
+        return engine.percent(self.probability)
+
+
+class OddsHistoryQuerySet(models.QuerySet):
+    def for_category(self, round_, category):
+        return self.filter(round_id=round_.pk, category_id=category.pk)
+
+    def as_of(self, moment):
+        """The latest row per contender and segment recorded at or before `moment`: the odds as they stood then.
+
+        One query whatever the number of contenders (a correlated subquery over oddshistory_idx).
+        """
+        latest = (
+            self.model._default_manager.filter(
+                round_id=OuterRef("round_id"),
+                category_id=OuterRef("category_id"),
+                contender_id=OuterRef("contender_id"),
+                segment=OuterRef("segment"),
+                recorded_at__lte=moment,
+            )
+            .order_by("-recorded_at", "-id")
+            .values("id")[:1]
+        )
+        return self.filter(recorded_at__lte=moment, id=Subquery(latest))
+
 
 class OddsHistory(models.Model):
     """A probability as it was from `recorded_at` on: one row per change, for charts and the time machine."""
@@ -150,6 +192,8 @@ class OddsHistory(models.Model):
     rank = models.PositiveSmallIntegerField()
     ballots = models.PositiveIntegerField()
     recorded_at = models.DateTimeField()
+
+    objects = OddsHistoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["category_id", "segment", "recorded_at"]

@@ -3,7 +3,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from films.services import oscars_import
+from films.models import Ceremony
+from films.services import ACADEMY_AWARDS, oscars_import
 
 
 class Command(BaseCommand):
@@ -13,8 +14,18 @@ class Command(BaseCommand):
         parser.add_argument("path", nargs="?", default=str(settings.OSCARS_DATA_PATH), help="the oscars.tsv file")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
         parser.add_argument("--strict", action="store_true", help="fail (and import nothing) if any row is bad")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="skip the import when the Academy Awards already have ceremonies (keeps a demo's held-back winners)",
+        )
 
-    def handle(self, *args, path, no_progress, strict, **options):
+    def handle(self, *args, path, no_progress, strict, if_empty, **options):
+        if if_empty:
+            ceremonies = Ceremony.objects.filter(show__slug=ACADEMY_AWARDS["slug"]).count()
+            if ceremonies:
+                self.stdout.write(f"The Academy Awards are already imported ({ceremonies} ceremonies): skipped.")
+                return
         path = Path(path)
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
