@@ -135,9 +135,14 @@ def odds_request(*, round_id: int, category_id: int) -> None:
         if odds_recompute_task.app.conf.task_always_eager:
             odds_recompute_task.delay(round_id=round_id, category_id=category_id)
         elif cache.add(_flag(round_id, category_id), 1, timeout=FLAG_TTL_SECONDS):
-            odds_recompute_task.apply_async(
-                kwargs={"round_id": round_id, "category_id": category_id}, countdown=COALESCE_SECONDS
-            )
+            try:
+                odds_recompute_task.apply_async(
+                    kwargs={"round_id": round_id, "category_id": category_id}, countdown=COALESCE_SECONDS
+                )
+            except Exception:
+                # Nothing was queued: drop the flag, so that the next save or the sweep asks again.
+                cache.delete(_flag(round_id, category_id))
+                raise
     except Exception:
         # The ballot is saved and its category marked stale; the odds catch up on the next sweep.
         logger.warning("Could not request an odds recompute of category %s", category_id, exc_info=True)
