@@ -144,14 +144,14 @@ class BallotSerializer(serializers.ModelSerializer):
     category = serializers.IntegerField(source="category_id")
     round = serializers.IntegerField(source="round_id")
     ranking = serializers.SerializerMethodField(help_text="Contender ids, best first.")
-    picks = PickSerializer(many=True)
+    picks = PickSerializer(many=True, source="ranked_picks")
 
     class Meta:
         model = Ballot
         fields = ["category", "round", "ranking", "picks", "saved_at"]
 
     def get_ranking(self, ballot) -> list[int]:
-        return [pick.contender_id for pick in ballot.picks.all()]
+        return [pick.contender_id for pick in ballot.ranked_picks]
 
 
 def _ballots():
@@ -407,7 +407,7 @@ class BallotApi(AuthenticatedApi):
         ballot = ballot_save(
             user=request.user, category=category, ranking=data["ranking"], rationales=data["rationales"]
         )
-        return Response(BallotSerializer(_ballots().get(pk=ballot.pk)).data)
+        return Response(BallotSerializer(ballot).data)  # the picks it just wrote: no second read
 
 
 class CeremonyBallotsApi(AuthenticatedApi):

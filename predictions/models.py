@@ -60,6 +60,12 @@ class Ballot(models.Model):
     def __str__(self) -> str:
         return f"{self.user} – {self.category.display_name}"
 
+    @property
+    def ranked_picks(self) -> list:
+        """The picks best first: those the save just wrote, else `picks` (prefetch it in rank order)."""
+        saved = getattr(self, "saved_picks", None)
+        return saved if saved is not None else sorted(self.picks.all(), key=lambda pick: pick.rank)
+
 
 class Pick(models.Model):
     """A contender at a rank on a ballot. Round, category and user are copied from the ballot so that

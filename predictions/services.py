@@ -17,17 +17,17 @@ import pandas as pd
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, F, FilteredRelation, Q
 from django.utils import timezone
 
 from films.models import Category, Contender, Round
 from predictions import odds as engine
-from predictions.models import RATIONALE_MAX, Ballot, Odds, OddsHistory, OddsState, Pick, Segment, Top24Member
+from predictions.models import RATIONALE_MAX, Ballot, Odds, OddsHistory, OddsState, Pick, Segment
 
 logger = logging.getLogger(__name__)
 
 # A recompute waits this long after the first request of a burst, so that the burst shares it.
-COALESCE_SECONDS = 0.5
+COALESCE_SECONDS = 1.0
 # The flag outlives a lost task by at most this long; then the next save (or the sweep) requests again.
 FLAG_TTL_SECONDS = 30
 # First key of the PostgreSQL advisory lock that serializes recomputes of one category.
@@ -91,16 +91,16 @@ def ballot_save(
         if any(len(text) > RATIONALE_MAX for text in rationales.values()):
             raise ValidationError(f"A rationale is at most {RATIONALE_MAX} characters.", code="rationale_length")
 
-    ballot, created = Ballot.objects.get_or_create(
-        user=user, round=round_, category=category, defaults={"created_at": now, "saved_at": now}
+    # One statement creates the ballot or stamps its save time; on a conflict it also locks the
+    # row, so two saves of the same ballot (two tabs) run one after the other: the last one wins.
+    (ballot,) = Ballot.objects.bulk_create(
+        [Ballot(user=user, round=round_, category=category, created_at=now, saved_at=now)],
+        update_conflicts=True,
+        unique_fields=["user", "round", "category"],
+        update_fields=["saved_at"],
     )
-    if not created:
-        # Serializes two saves of the same ballot (two tabs): the second replaces the first.
-        ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
-        ballot.saved_at = now
-        ballot.save(update_fields=["saved_at"])
-        ballot.picks.all().delete()
-    Pick.objects.bulk_create(
+    Pick.objects.filter(ballot_id=ballot.pk).delete()
+    ballot.saved_picks = Pick.objects.bulk_create(
         Pick(
             ballot=ballot,
             contender_id=contender_id,
@@ -119,8 +119,10 @@ def ballot_save(
 
 def odds_mark_stale(*, round_id: int, category_id: int) -> None:
     """Bump the category's ballot version. Call inside the saving transaction."""
-    OddsState.objects.bulk_create([OddsState(round_id=round_id, category_id=category_id)], ignore_conflicts=True)
-    OddsState.objects.filter(round_id=round_id, category_id=category_id).update(ballot_version=F("ballot_version") + 1)
+    state = OddsState.objects.filter(round_id=round_id, category_id=category_id)
+    if not state.update(ballot_version=F("ballot_version") + 1):  # the first ballot of the category
+        OddsState.objects.bulk_create([OddsState(round_id=round_id, category_id=category_id)], ignore_conflicts=True)
+        state.update(ballot_version=F("ballot_version") + 1)
 
 
 def _flag(round_id: int, category_id: int) -> str:
@@ -162,23 +164,32 @@ def odds_recompute_requested(*, round_id: int, category_id: int) -> None:
 def _segment_counts(round_: Round, category: Category, slots: int) -> tuple[pd.DataFrame, dict[str, int]]:
     """One GROUP BY over the category's picks: per contender and segment, its top-`slots` places
     and its first places (every ballot has exactly one first place, so they count the ballots)."""
-    in_top24 = Exists(Top24Member.objects.filter(ceremony_id=round_.ceremony_id, user_id=OuterRef("user_id")))
+    # A join restricted to this ceremony's Top 24 (at most one row per user), not a subquery per pick.
+    top24 = FilteredRelation(
+        "user__top24_memberships", condition=Q(user__top24_memberships__ceremony_id=round_.ceremony_id)
+    )
     segment_filters = {
         Segment.ALL: Q(),
         Segment.EXPERTS: Q(user__role="expert"),
         Segment.EDITORS: Q(user__role="editor"),
-        Segment.TOP24: Q(in_top24),
+        Segment.TOP24: Q(top24__isnull=False),
     }
     aggregates = {}
     for segment, condition in segment_filters.items():
-        aggregates[f"hits_{segment}"] = Count("id", filter=condition & Q(rank__lte=slots))
         aggregates[f"first_{segment}"] = Count("id", filter=condition & Q(rank=1))
+        if slots > 1:  # in the winners round the top-1 places are the first places
+            aggregates[f"hits_{segment}"] = Count("id", filter=condition & Q(rank__lte=slots))
     rows = list(
         Pick.objects.filter(round=round_, category=category, rank__lte=slots)
+        .alias(top24=top24)
         .values("contender_id")
         .annotate(**aggregates)
         .order_by()
     )
+    if slots == 1:
+        for row in rows:
+            row.update({f"hits_{segment}": row[f"first_{segment}"] for segment in segment_filters})
+        aggregates.update({f"hits_{segment}": None for segment in segment_filters})
     frame = pd.DataFrame(rows, columns=["contender_id", *aggregates])
     hits = pd.concat(
         [
