@@ -233,32 +233,22 @@ def odds_recompute(*, round_id: int, category_id: int, now: datetime | None = No
     fresh, history = [], []
     for row in result.itertuples(index=False):
         values = {
+            "round_id": round_id,
+            "category_id": category_id,
+            "contender_id": int(row.contender_id),
+            "segment": row.segment,
             "probability": float(row.probability),
             "rank": int(row.rank),
             "ballots": int(row.ballots),
         }
-        fresh.append(
-            Odds(
-                round_id=round_id,
-                category_id=category_id,
-                contender_id=int(row.contender_id),
-                segment=row.segment,
-                computed_at=now,
-                **values,
-            )
-        )
-        old = current.get((int(row.contender_id), row.segment))
-        if old is None or (old.probability, old.rank, old.ballots) != tuple(values.values()):
-            history.append(
-                OddsHistory(
-                    round_id=round_id,
-                    category_id=category_id,
-                    contender_id=int(row.contender_id),
-                    segment=row.segment,
-                    recorded_at=now,
-                    **values,
-                )
-            )
+        fresh.append(Odds(computed_at=now, **values))
+        old = current.get((values["contender_id"], row.segment))
+        if old is None or (old.probability, old.rank, old.ballots) != (
+            values["probability"],
+            values["rank"],
+            values["ballots"],
+        ):
+            history.append(OddsHistory(recorded_at=now, **values))
     Odds.objects.bulk_create(
         fresh,
         update_conflicts=True,

@@ -6,27 +6,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.helpers import page_text, query_count
+
 pytestmark = pytest.mark.django_db
-
-
-def _text(response) -> str:
-    """The page's visible text, whitespace collapsed, for content assertions."""
-    html = response.content.decode()
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
-
-
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(ctx.captured_queries)
 
 
 def test_sound_of_metal_page_shows_its_nominations_wins_and_demo_facts(client, demo_catalogue):
     response = client.get("/films/sound-of-metal-2020/")
     assert response.status_code == 200
-    text = _text(response)
+    text = page_text(response)
     assert "Sound of Metal" in text
     assert "6 nominations / 2 wins" in text
     assert "93rd Academy Awards" in text
@@ -45,8 +33,8 @@ def test_sound_of_metal_page_shows_its_nominations_wins_and_demo_facts(client, d
 
 def test_film_page_query_count_does_not_grow_with_nominations(client, demo_catalogue, django_assert_max_num_queries):
     # Sound of Metal: 6 nominations, 8 credits. Titanic (1997): 14 nominations, no credits.
-    many = _queries(client, "/films/titanic-1997/")
-    few = _queries(client, "/films/sound-of-metal-2020/")
+    many = query_count(client, "/films/titanic-1997/")
+    few = query_count(client, "/films/sound-of-metal-2020/")
     assert many == few
     with django_assert_max_num_queries(8):
         client.get("/films/sound-of-metal-2020/")
@@ -55,7 +43,7 @@ def test_film_page_query_count_does_not_grow_with_nominations(client, demo_catal
 def test_ceremony_page_lists_every_category_with_winners_marked(client, oscars):
     response = client.get("/ceremonies/academy-awards/93/")
     assert response.status_code == 200
-    text = _text(response)
+    text = page_text(response)
     assert "The 93rd Academy Awards" in text
     assert "23 competitive categories, 118 nominations" in text
     assert text.count("★ Winner") == 23 + 2  # every competitive category, plus the two Hersholt recipients
@@ -67,8 +55,8 @@ def test_ceremony_page_lists_every_category_with_winners_marked(client, oscars):
 
 
 def test_ceremony_pages_cost_the_same_queries_whatever_their_size(client, oscars):
-    small = _queries(client, "/ceremonies/academy-awards/40/")  # 93 nominations
-    large = _queries(client, "/ceremonies/academy-awards/93/")  # 120
+    small = query_count(client, "/ceremonies/academy-awards/40/")  # 93 nominations
+    large = query_count(client, "/ceremonies/academy-awards/93/")  # 120
     assert small == large <= 10
 
 
@@ -81,7 +69,7 @@ def test_unknown_ceremony_is_a_friendly_404(client, oscars):
 def test_show_page_lists_ceremonies_with_best_picture(client, oscars):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get("/shows/academy-awards/")
-    text = _text(response)
+    text = page_text(response)
     assert "98 ceremonies, from the 1st (1929) to the 98th (2026)" in text
     assert "93rd 2021 Nomadland" in text
     assert "1st 1929 Wings" in text
@@ -90,14 +78,14 @@ def test_show_page_lists_ceremonies_with_best_picture(client, oscars):
 
 def test_category_history_groups_renamed_categories(client, oscars):
     response = client.get("/shows/academy-awards/categories/best-picture/")
-    text = _text(response)
+    text = page_text(response)
     assert "Best Picture" in text
     assert "98 ceremonies" in text  # the 1st ceremony's Unique and Artistic Picture is a category of its own
     assert "Outstanding Picture" in text  # an older name, listed as also known as
     assert "98th · 2026" in text
     page3 = client.get("/shows/academy-awards/categories/best-picture/?page=4")
-    assert "1st · 1929" in _text(page3) and "Wings" in _text(page3)
-    assert _queries(client, "/shows/academy-awards/categories/best-picture/") == _queries(
+    assert "1st · 1929" in page_text(page3) and "Wings" in page_text(page3)
+    assert query_count(client, "/shows/academy-awards/categories/best-picture/") == query_count(
         client, "/shows/academy-awards/categories/best-picture/?page=4"
     )
     assert client.get("/shows/academy-awards/categories/no-such-thing/").status_code == 404
@@ -105,32 +93,32 @@ def test_category_history_groups_renamed_categories(client, oscars):
 
 def test_person_page(client, demo_catalogue):
     response = client.get("/people/frances-mcdormand/")
-    text = _text(response)
+    text = page_text(response)
     assert "Frances McDormand" in text
     assert "★ Won Actress in a Leading Role" in text
     assert "Nomadland (2020) · Cast as Fern" in text
-    assert _queries(client, "/people/frances-mcdormand/") <= 8
+    assert query_count(client, "/people/frances-mcdormand/") <= 8
 
 
 def test_film_list_filters_by_year(client, oscars):
-    text = _text(client.get("/films/?year=2020"))
+    text = page_text(client.get("/films/?year=2020"))
     assert "Films of 2020" in text
     assert "Sound of Metal 2020 · 6 nominations, 2 wins" in text
     assert "Nomadland" in text and "Titanic" not in text
-    assert "Page 1 of" in _text(client.get("/films/"))
+    assert "Page 1 of" in page_text(client.get("/films/"))
 
 
 def test_search_finds_films_and_people(client, oscars):
-    text = _text(client.get("/search/", {"q": "  sound of METAL "}))
+    text = page_text(client.get("/search/", {"q": "  sound of METAL "}))
     assert "Sound of Metal 2020 · 6 nominations, 2 wins" in text
-    text = _text(client.get("/search/", {"q": "McDormand"}))
+    text = page_text(client.get("/search/", {"q": "McDormand"}))
     assert "Frances McDormand" in text
-    assert "Type at least two letters" in _text(client.get("/search/", {"q": "x"}))
-    assert "Nothing matches “zzqqxx”" in _text(client.get("/search/", {"q": "zzqqxx"}))
+    assert "Type at least two letters" in page_text(client.get("/search/", {"q": "x"}))
+    assert "Nothing matches “zzqqxx”" in page_text(client.get("/search/", {"q": "zzqqxx"}))
 
 
 def test_home_page_features_the_93rd_and_recent_winners(client, demo_catalogue):
-    text = _text(client.get("/"))
+    text = page_text(client.get("/"))
     assert "The 93rd Academy Awards" in text
     assert "held 25 April 2021" in text
     assert "98 ceremonies" in text and "10,834 competitive nominations" in text

@@ -5,8 +5,6 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -14,6 +12,7 @@ from films.models import Category, Round
 from predictions.models import Ballot, Pick
 from predictions.services import ballot_save
 from tests.factories import CategoryFactory, CeremonyFactory, ContenderFactory, UserFactory
+from tests.helpers import page_text, query_count
 
 pytestmark = pytest.mark.django_db
 
@@ -21,20 +20,6 @@ OVERVIEW = "/ceremonies/academy-awards/93/ballot/"
 PICTURE = "/ceremonies/academy-awards/93/ballot/best-picture/"
 EDITING = "/ceremonies/academy-awards/93/ballot/film-editing/"
 EXPERTS = "/ceremonies/academy-awards/93/experts/"
-
-
-def _text(response) -> str:
-    """The page's visible text, whitespace collapsed."""
-    html = response.content.decode()
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
-
-
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(ctx.captured_queries)
 
 
 def _picks(user, category):
@@ -109,7 +94,7 @@ def test_the_ballot_lists_the_nominees_with_numbered_selects_and_the_script_hook
     response = client.get(PICTURE)
     assert response.status_code == 200
     html = response.content.decode()
-    text = _text(response)
+    text = page_text(response)
     assert "Best Picture" in text and "Winners round , closes" in text
     assert "Not nominated" not in text  # the winners round ranks nominees only
     assert _list_order(response) == [picture[n].id for n in ("Nomadland", "The Father", "Minari")]
@@ -152,7 +137,7 @@ def test_a_post_saves_the_ranking_compacting_gaps_and_redirects_with_a_message(c
     assert response.status_code == 302 and response["Location"] == PICTURE
     assert _picks(fan, season["picture"]) == [("Minari", 1), ("Nomadland", 2)]
     page = client.get(response["Location"])
-    text = _text(page)
+    text = page_text(page)
     assert "Saved your ranking of Best Picture." in text
     assert "1 of 2 categories ranked. Next to rank: Film Editing" in text
     assert f'href="{EDITING}">Film Editing</a>' in page.content.decode()
@@ -241,7 +226,7 @@ def test_move_buttons_reorder_without_javascript_and_save_nothing(client, season
     response = client.post(PICTURE, {"order": [str(i) for i in order], "move_down": str(picture["Nomadland"].id)})
     assert response.status_code == 200
     assert _list_order(response) == [picture[n].id for n in ("The Father", "Nomadland", "Minari")]
-    assert "Order changed but not saved yet" in _text(response)
+    assert "Order changed but not saved yet" in page_text(response)
     html = response.content.decode()
     assert 'aria-label="Nomadland, position 2 of 3"' in html
     assert re.search(rf'<select name="rank_{picture["Nomadland"].id}"[^>]*>.*?<option value="2" selected>', html, re.S)
@@ -259,7 +244,7 @@ def test_a_closed_round_shows_the_saved_ranking_read_only_and_refuses_a_post(cli
     _close(season)
     client.force_login(fan)
     response = client.get(PICTURE)
-    text = _text(response)
+    text = page_text(response)
     assert "Predictions for Best Picture are closed." in text
     assert "The Winners round closed on" in text
     assert re.search(r"Your ranking 1 The Father 2 Minari", text)
@@ -277,7 +262,7 @@ def test_a_closed_round_overview_is_read_only(client, season, fan, picture):
     ballot_save(user=fan, category=season["picture"], ranking=[picture["The Father"].id])
     _close(season)
     client.force_login(fan)
-    text = _text(client.get(OVERVIEW))
+    text = page_text(client.get(OVERVIEW))
     assert "The Winners round closed on" in text and "picks are read-only" in text
     assert "1 of 2 categories ranked before the round closed" in text
     assert "Your #1 The Father" in text
@@ -290,8 +275,8 @@ def test_a_round_not_open_yet_says_when_it_opens(client, season, fan):
         opens_at=now + timedelta(days=2), closes_at=now + timedelta(days=9)
     )
     client.force_login(fan)
-    assert "Predictions open on" in _text(client.get(OVERVIEW))
-    text = _text(client.get(PICTURE))
+    assert "Predictions open on" in page_text(client.get(OVERVIEW))
+    text = page_text(client.get(PICTURE))
     assert "Predictions for Best Picture are not open yet." in text and 'name="rank_' not in text
 
 
@@ -325,11 +310,11 @@ def test_an_experts_rationale_is_saved_and_shown_on_the_grid_and_their_page(clie
     client.logout()
     grid = client.get(EXPERTS)
     page = grid.content.decode()
-    assert "An Expert" in _text(grid)
+    assert "An Expert" in page_text(grid)
     assert '<span class="has-rationale" title="Guild sweep." tabindex="0">Nomadland' in page
     expert_url = f"/ceremonies/academy-awards/93/experts/{expert.pk}/"
     assert f'href="{expert_url}">An Expert</a>' in page
-    text = _text(client.get(expert_url))
+    text = page_text(client.get(expert_url))
     assert "An Expert Expert" in text
     assert re.search(r"Best Picture 1 Nomadland “Guild sweep.” 2 Minari Film Editing No pick yet.", text)
 
@@ -359,7 +344,7 @@ def test_the_overview_shows_progress_picks_and_what_is_left(client, season, fan,
     client.force_login(fan)
     response = client.get(OVERVIEW)
     assert response.status_code == 200
-    text = _text(response)
+    text = page_text(response)
     closes = season["round"].closes_at
     assert f"Winners round , closes {closes:%-d %B %Y} at {closes:%H:%M} UTC" in text
     assert "1 of 2 categories ranked" in text
@@ -373,7 +358,7 @@ def test_the_overview_shows_progress_picks_and_what_is_left(client, season, fan,
 def test_the_overview_counts_only_this_users_ballots(client, season, fan, expert, picture):
     ballot_save(user=expert, category=season["picture"], ranking=[picture["Nomadland"].id])
     client.force_login(fan)
-    text = _text(client.get(OVERVIEW))
+    text = page_text(client.get(OVERVIEW))
     assert "0 of 2 categories ranked" in text and "Start with Best Picture" in text
 
 
@@ -397,10 +382,10 @@ def test_the_overview_query_count_does_not_grow_with_categories(client, db, fan)
     _ceremony_with(90, 2, fan)
     _ceremony_with(91, 6, fan)
     client.force_login(fan)
-    few = _queries(client, "/ceremonies/academy-awards/90/ballot/")
-    many = _queries(client, "/ceremonies/academy-awards/91/ballot/")
+    few = query_count(client, "/ceremonies/academy-awards/90/ballot/")
+    many = query_count(client, "/ceremonies/academy-awards/91/ballot/")
     assert few == many
-    assert "6 of 6 categories" in _text(client.get("/ceremonies/academy-awards/91/ballot/"))
+    assert "6 of 6 categories" in page_text(client.get("/ceremonies/academy-awards/91/ballot/"))
 
 
 # The experts' grid and an expert's page
@@ -410,7 +395,7 @@ def test_the_grid_is_empty_until_an_expert_publishes_and_never_shows_fans(client
     ballot_save(user=fan, category=season["picture"], ranking=[picture["Minari"].id])
     response = client.get(EXPERTS)
     assert response.status_code == 200
-    text = _text(response)
+    text = page_text(response)
     assert "No experts have published picks yet." in text
     assert "A Fan" not in text and "Minari" not in text
 
@@ -440,14 +425,14 @@ def test_the_grid_query_count_does_not_grow_with_experts(client, season, picture
     editing = season["nominees"]["editing"]
     first = UserFactory(role="expert")
     ballot_save(user=first, category=season["picture"], ranking=[picture["Minari"].id])
-    few = _queries(client, EXPERTS)
+    few = query_count(client, EXPERTS)
     for role in ("expert", "expert", "editor"):
         member = UserFactory(role=role)
         ballot_save(user=member, category=season["picture"], ranking=[picture["Nomadland"].id])
         ballot_save(user=member, category=season["editing"], ranking=[editing[2].id, editing[0].id])
-    many = _queries(client, EXPERTS)
+    many = query_count(client, EXPERTS)
     assert few == many
-    text = _text(client.get(EXPERTS))
+    text = page_text(client.get(EXPERTS))
     assert text.count("Nomadland") == 3 and text.count("Promising") == 3 and text.count("Minari") == 1
 
 
@@ -456,5 +441,5 @@ def test_the_expert_page_is_only_for_experts_and_editors(client, season, fan, ex
     assert client.get("/ceremonies/academy-awards/93/experts/999999/").status_code == 404
     response = client.get(f"/ceremonies/academy-awards/93/experts/{editor.pk}/")
     assert response.status_code == 200
-    assert "An Editor has not published picks for the 93rd Academy Awards yet." in _text(response)
+    assert "An Editor has not published picks for the 93rd Academy Awards yet." in page_text(response)
     assert client.get(f"/ceremonies/academy-awards/93/experts/{expert.pk}/").status_code == 200

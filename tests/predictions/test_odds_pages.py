@@ -9,8 +9,6 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -20,6 +18,7 @@ from predictions.models import Odds, OddsHistory
 from predictions.odds import fractional_odds, percent
 from predictions.services import ballot_save
 from tests.factories import CategoryFactory, ContenderFactory, FilmFactory, PersonFactory, UserFactory
+from tests.helpers import query_count
 
 pytestmark = pytest.mark.django_db
 
@@ -49,13 +48,6 @@ def _odds_rows(html: str) -> list[list[str]]:
     assert table, "no odds table on the page"
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(1), flags=re.S)
     return [[_text(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)] for row in rows]
-
-
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(ctx.captured_queries)
 
 
 @pytest.fixture
@@ -340,9 +332,9 @@ def test_category_page_query_count_does_not_grow_with_contenders(client, voted, 
     big, _ = _category_with_odds(voted, save, 9, "ACTOR")
     small_url, big_url = PICTURE_URL, f"/ceremonies/academy-awards/93/odds/{big.slug}/"
     assert len(_odds_rows(_page(client, big_url))) == 9
-    assert _queries(client, small_url) == _queries(client, big_url)
+    assert query_count(client, small_url) == query_count(client, big_url)
     day = timezone.now().date().isoformat()
-    assert _queries(client, f"{small_url}?as_of={day}") == _queries(client, f"{big_url}?as_of={day}")
+    assert query_count(client, f"{small_url}?as_of={day}") == query_count(client, f"{big_url}?as_of={day}")
 
 
 # --- the ceremony overview ----------------------------------------------------------------------------------------
@@ -385,10 +377,10 @@ def test_ceremony_overview_shows_ties_for_first(client, season, fan, save):
 
 
 def test_ceremony_overview_query_count_does_not_grow_with_categories(client, voted, save):
-    before = _queries(client, OVERVIEW_URL)
+    before = query_count(client, OVERVIEW_URL)
     _category_with_odds(voted, save, 6, "ACTOR")
     _category_with_odds(voted, save, 5, "ACTRESS")
-    assert _queries(client, OVERVIEW_URL) == before
+    assert query_count(client, OVERVIEW_URL) == before
 
 
 # --- the catalogue's pages ----------------------------------------------------------------------------------------
@@ -409,20 +401,20 @@ def test_ceremony_page_shows_each_categorys_projected_winner(client, voted):
 def test_ceremony_and_film_pages_cost_the_same_queries_whatever_the_odds(client, voted, save):
     film = FilmFactory(title="Nomadland", year=2020)
     voted["nominees"]["picture"][0].films.add(film)
-    ceremony_before = _queries(client, CEREMONY_URL)
-    film_before = _queries(client, film.get_absolute_url())
+    ceremony_before = query_count(client, CEREMONY_URL)
+    film_before = query_count(client, film.get_absolute_url())
     assert "Best Picture: 1st" in _text(_page(client, film.get_absolute_url()))
 
     _, actors = _category_with_odds(voted, save, 6, "ACTOR")
     _, songs = _category_with_odds(voted, save, 4, "SONG", award_class=Category.AwardClass.MUSIC)
     actors[0].films.add(film)
     songs[2].films.add(film)
-    assert _queries(client, CEREMONY_URL) == ceremony_before
+    assert query_count(client, CEREMONY_URL) == ceremony_before
     film_text = _text(_page(client, film.get_absolute_url()))
     for contender, label in ((actors[0], "Actor (ACTOR 0)"), (songs[2], "Song")):  # people only where honoured
         odds = Odds.objects.get(contender=contender, segment="combined")
         assert f"{label}: {ordinal(odds.rank)}, {odds.fractional} ({odds.percent})" in film_text
-    assert _queries(client, film.get_absolute_url()) == film_before <= 8
+    assert query_count(client, film.get_absolute_url()) == film_before <= 8
 
 
 def test_film_page_shows_the_films_odds_in_each_category(client, voted, fan, save):
