@@ -195,7 +195,9 @@ def weights_for(contender_ids: list[int], category_id: int) -> dict[int, float]:
     """A favourite and a field: geometric weights, shuffled per category (same in every process)."""
     order = list(contender_ids)
     random.Random(category_id).shuffle(order)
-    return {cid: 0.6**i for i, cid in enumerate(order)}
+    weights = [0.6**i for i in range(len(order))]
+    total = sum(weights)  # normalized: a Plackett-Luce draw is the same, and each is a plausible locked odds
+    return {cid: w / total for cid, w in zip(order, weights, strict=True)}
 
 
 def plackett_luce(weights: dict[int, float], rng: random.Random) -> list[int]:
@@ -259,9 +261,11 @@ def load(users: int, categories: int) -> dict:
         for category_id in nominees:
             cursor.execute(
                 f"INSERT INTO {p.db_table} ({col(p, 'ballot')}, {col(p, 'contender')}, {col(p, 'rank')}, "
-                f"{col(p, 'rationale')}, {col(p, 'round')}, {col(p, 'category')}, {col(p, 'user')}) "
+                f"{col(p, 'rationale')}, {col(p, 'locked_probability')}, {col(p, 'round')}, {col(p, 'category')}, "
+                f"{col(p, 'user')}) "
                 f"SELECT b.id, w.contender_id, row_number() OVER (PARTITION BY b.id ORDER BY "
-                f"-ln(1 - random()) / w.weight), '', b.{col(b, 'round')}, b.{col(b, 'category')}, b.{col(b, 'user')} "
+                f"-ln(1 - random()) / w.weight), '', w.weight, b.{col(b, 'round')}, b.{col(b, 'category')}, "
+                f"b.{col(b, 'user')} "
                 f"FROM {b.db_table} b JOIN bench_weight w ON w.category_id = b.{col(b, 'category')} "
                 f"WHERE b.{col(b, 'round')} = %s AND b.{col(b, 'category')} = %s",
                 [round_.id, category_id],

@@ -335,6 +335,8 @@ def _ballots_create(
             contender_id=contender_id,
             rank=rank,
             rationale=rationale if rank == 1 else "",
+            # Staked at the even prior: the demo does not replay the odds of each save's moment.
+            locked_probability=1 / len(ranking),
             round_id=round_.id,
             category_id=category_id,
             user_id=ballot.user_id,

@@ -75,6 +75,9 @@ class Pick(models.Model):
     contender = models.ForeignKey(Contender, on_delete=models.CASCADE, related_name="picks")
     rank = models.PositiveSmallIntegerField()
     rationale = models.CharField(max_length=RATIONALE_MAX, blank=True)
+    locked_probability = models.FloatField(
+        help_text="The contender's Combined probability when the pick was saved: the odds its stake is scored at."
+    )
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -100,12 +100,21 @@ def ballot_save(
         update_fields=["saved_at"],
     )
     Pick.objects.filter(ballot_id=ballot.pk).delete()
+    # Each pick is staked at the Combined odds of the moment (scoring pays out at them); before the
+    # category's first recompute, at the even prior of its slots among its contenders.
+    slots = 1 if round_.kind == Round.Kind.WINNERS else max(1, min(category.slots, len(eligible)))
+    locked = dict(
+        Odds.objects.filter(
+            round=round_, category=category, segment=Segment.COMBINED, contender_id__in=ranking
+        ).values_list("contender_id", "probability")
+    )
     ballot.saved_picks = Pick.objects.bulk_create(
         Pick(
             ballot=ballot,
             contender_id=contender_id,
             rank=rank,
             rationale=rationales.get(contender_id, ""),
+            locked_probability=locked.get(contender_id, slots / len(eligible)),
             round=round_,
             category=category,
             user=user,

@@ -355,7 +355,13 @@ def test_my_ballots_for_a_ceremony_cover_every_round_and_only_mine(season, fan, 
     )  # fmt: skip
     early = Ballot.objects.create(user=fan, round=nominations, category=season["picture"], created_at=now, saved_at=now)
     Pick.objects.create(
-        ballot=early, contender=season["long_list"], rank=1, round=nominations, category=season["picture"], user=fan
+        ballot=early,
+        contender=season["long_list"],
+        rank=1,
+        locked_probability=0.25,
+        round=nominations,
+        category=season["picture"],
+        user=fan,
     )
 
     response = client.get(f"/api/ceremonies/{season['ceremony'].id}/ballots/")

@@ -188,3 +188,18 @@ def test_a_failing_broker_never_fails_a_committed_save(season, fan, monkeypatch,
     assert odds_sweep() == 1
     assert not _state(season).is_stale
     assert odds_sweep() == 0  # running the periodic job twice: nothing left to do
+
+
+def test_each_pick_is_staked_at_the_combined_odds_of_its_save(season, fan, expert, save):
+    picture = season["nominees"]["picture"]
+    first = save(user=fan, category=season["picture"], ranking=ids(picture))
+    # Before any odds exist: the even prior, one winner among three nominees.
+    assert [p.locked_probability for p in first.saved_picks] == pytest.approx([1 / 3] * 3)
+    second = save(user=expert, category=season["picture"], ranking=ids(picture[::-1]))
+    combined = dict(
+        Odds.objects.filter(category=season["picture"], segment="combined").values_list("contender_id", "probability")
+    )
+    # The expert's picks were staked at the Combined odds after the fan's ballot, not after their own.
+    stakes = {p.contender_id: p.locked_probability for p in second.saved_picks}
+    assert stakes[picture[0].id] > stakes[picture[2].id]
+    assert stakes != {cid: combined[cid] for cid in stakes}
