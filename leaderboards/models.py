@@ -1,1 +1,96 @@
-"""Arrives with its issue; the app is installed so that migrations and imports have a home."""
+"""Results night: announcements of winners, and the standings they produce."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from films.models import Category, Ceremony, Contender, Round
+from predictions.models import Segment
+
+
+class AnnouncementQuerySet(models.QuerySet):
+    def standing(self):
+        """The announcements in force (not undone)."""
+        return self.filter(undone_at__isnull=True)
+
+
+class Announcement(models.Model):
+    """An editor's announcement of a winner of a category (tied winners: one row each). Undoing keeps the
+    row, with who undid it and when, so the control room can show what happened."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="announcements")
+    contender = models.ForeignKey(Contender, on_delete=models.CASCADE, related_name="announcements")
+    announced_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    announced_at = models.DateTimeField()
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnnouncementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["announced_at", "id"]
+        constraints = [
+            # A contender is announced at most once at a time.
+            models.UniqueConstraint(
+                fields=["contender"], condition=Q(undone_at__isnull=True), name="announcement_unique_standing"
+            ),
+        ]
+        indexes = [models.Index(fields=["category", "undone_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.contender} wins {self.category}"
+
+
+class LeaderboardState(models.Model):
+    """Like OddsState, per ceremony: `version` is bumped by every announcement or undo (in its
+    transaction); `computed_version` is the version the last standings recompute read."""
+
+    ceremony = models.OneToOneField(Ceremony, on_delete=models.CASCADE, related_name="leaderboard_state")
+    version = models.BigIntegerField(default=0)
+    computed_version = models.BigIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.ceremony} – v{self.computed_version}/{self.version}"
+
+    @property
+    def is_stale(self) -> bool:
+        return self.computed_version < self.version
+
+
+class StandingQuerySet(models.QuerySet):
+    def board(self, round_, segment=Segment.ALL):
+        return self.filter(round=round_, segment=segment).order_by("rank", "final_saved_at", "user_id")
+
+
+class Standing(models.Model):
+    """One user's place on one leaderboard (a round and a segment). Rebuilt from scratch by every recompute."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="standings")
+    segment = models.CharField(max_length=16, choices=Segment)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standings")
+    rank = models.PositiveIntegerField()
+    correct = models.PositiveIntegerField()
+    decided = models.PositiveIntegerField(help_text="Decided categories (nominations round: nominee slots).")
+    predicted = models.PositiveIntegerField(help_text="How many of the decided ones the user predicted.")
+    accuracy = models.FloatField()
+    points = models.FloatField()
+    final_saved_at = models.DateTimeField(help_text="The user's last save in the round: the last tie-break.")
+    best_rank = models.PositiveIntegerField(null=True, blank=True, help_text="While live: the best final rank left.")
+    worst_rank = models.PositiveIntegerField(null=True, blank=True, help_text="While live: the worst final rank left.")
+    computed_at = models.DateTimeField()
+
+    objects = StandingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["round_id", "segment", "rank", "user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "segment", "user"], name="standing_unique"),
+            models.CheckConstraint(condition=Q(accuracy__gte=0) & Q(accuracy__lte=1), name="standing_accuracy"),
+        ]
+        indexes = [models.Index(fields=["round", "segment", "rank"])]
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.user} ({self.segment})"
