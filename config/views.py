@@ -23,6 +23,7 @@ class HomeView(TemplateView):
             .order_by("-category__ceremony__number")[:6]
         )
         featured_categories = []
+        open_round = featured.rounds.open().first() if featured else None
         if featured:
             featured_categories = list(featured.categories.competitive().with_contenders().order_by("order")[:6])
         stats = {
@@ -33,6 +34,7 @@ class HomeView(TemplateView):
         }
         return super().get_context_data(
             featured=featured,
+            open_round=open_round,
             latest=latest,
             best_picture=best_picture,
             featured_categories=featured_categories,

@@ -443,3 +443,12 @@ def test_the_expert_page_is_only_for_experts_and_editors(client, season, fan, ex
     assert response.status_code == 200
     assert "An Editor has not published picks for the 93rd Academy Awards yet." in page_text(response)
     assert client.get(f"/ceremonies/academy-awards/93/experts/{expert.pk}/").status_code == 200
+
+
+def test_the_home_page_invites_to_predict_while_a_round_is_open(client, season):
+    text = page_text(client.get("/"))
+    assert "Predictions are open." in text
+    assert "Make your picks" in text and "See the odds" in text
+    season["round"].closes_at = season["now"] - timedelta(seconds=1)
+    season["round"].save()
+    assert "Predictions are open." not in page_text(client.get("/"))
