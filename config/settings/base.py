@@ -211,6 +211,8 @@ CELERY_WORKER_QUEUES = "default,odds,leaderboards,email"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Catches up any category whose odds are behind its ballots (a lost task, a broker outage).
     "odds-sweep": {"task": "predictions.tasks.odds_sweep", "schedule": 60.0},
+    # Catches up any ceremony whose standings are behind its announcements.
+    "leaderboard-sweep": {"task": "leaderboards.tasks.leaderboard_sweep", "schedule": 60.0},
 }
 
 # DJANGO REST FRAMEWORK
