@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("predictions.urls")),
     path("", include("predictions.odds_urls")),
+    path("", include("leaderboards.urls")),
     path("", include("films.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
