@@ -1,9 +1,11 @@
+import hashlib
 from itertools import groupby
 
 from django.db.models import Count, Max, Min, Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView
 
 from films.models import AwardShow, Category, Ceremony, Contender, Film, Person, Round, ordinal
@@ -89,9 +91,33 @@ class ShowDetailView(DetailView):
         return super().get_context_data(ceremonies=ceremonies, categories=categories, **kwargs)
 
 
+LIVE_POLL_SECONDS = 5
+
+
+def _results_live(rounds, announced: int, total: int, now) -> bool:
+    """The envelopes are opening: the winners round has closed and categories are left to announce."""
+    return any(r.kind == Round.Kind.WINNERS and r.closes_at <= now for r in rounds) and total > 0 and announced < total
+
+
 class CeremonyDetailView(DetailView):
+    """A ceremony's categories, nominees and winners. While its results are being announced,
+    static/js/live.js polls `?fragment=1` (the `categories` partial only) and swaps it in."""
+
     template_name = "films/ceremony_detail.html"
     context_object_name = "ceremony"
+
+    @property
+    def is_fragment(self) -> bool:
+        return self.request.GET.get("fragment") == "1"
+
+    def get_template_names(self):
+        return [f"{self.template_name}#categories"] if self.is_fragment else [self.template_name]
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if self.is_fragment:
+            add_never_cache_headers(response)
+        return response
 
     def get_object(self, queryset=None):
         return get_object_or_404(
@@ -126,7 +152,13 @@ class CeremonyDetailView(DetailView):
         ).select_related("show")
         by_number = {c.number: c for c in neighbours}
         competitive = [c for c in categories if c.is_competitive]
+        winners = sorted(c.id for category in competitive for c in category.contenders.all() if c.is_winner)
+        announced = sum(any(c.is_winner for c in category.contenders.all()) for category in competitive)
         return super().get_context_data(
+            live=_results_live(rounds, announced, len(competitive), now),
+            live_version=hashlib.sha1(",".join(map(str, winners)).encode()).hexdigest()[:12],
+            live_summary=f"{announced} of {len(competitive)} categories announced",
+            poll_seconds=LIVE_POLL_SECONDS,
             competitive=competitive,
             honorary=[c for c in categories if not c.is_competitive],
             nomination_count=sum(len(c.contenders.all()) for c in competitive),
