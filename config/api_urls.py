@@ -3,4 +3,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("films.api_urls")),
     path("", include("predictions.api_urls")),
+    path("", include("leaderboards.api_urls")),
 ]
