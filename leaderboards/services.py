@@ -21,7 +21,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
-from films.models import Category, Contender, Round
+from films.models import Category, Ceremony, Contender, Round
 from leaderboards import scoring
 from leaderboards.models import Announcement, LeaderboardState, Standing
 from predictions.models import Ballot, Pick, Segment, Top24Member
@@ -327,7 +327,15 @@ def leaderboard_recompute(*, ceremony_id: int, now: datetime | None = None) -> L
         Standing.objects.filter(pk__in=gone[start : start + WRITE_BATCH]).delete()
     # Last, so that the row lock this takes (announcements bump the same row) is held only until commit.
     LeaderboardState.objects.filter(ceremony_id=ceremony_id).update(computed_version=version, computed_at=now)
-    return LeaderboardState.objects.get(ceremony_id=ceremony_id)
+    state = LeaderboardState.objects.get(ceremony_id=ceremony_id)
+    from leaderboards.promotion import results_final, top24_promote  # local: promotion imports this module
+
+    ceremony = Ceremony.objects.select_related("show").get(pk=ceremony_id)
+    # Final results promote their Top 24 into the show's next ceremony. Skipped (the next recompute does it)
+    # when an announcement landed meanwhile and these standings are already behind.
+    if results_final(ceremony=ceremony):
+        top24_promote(ceremony=ceremony, now=now)
+    return state
 
 
 def leaderboard_sweep() -> int:
