@@ -94,3 +94,6 @@ class Standing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rank}. {self.user} ({self.segment})"
+
+
+from leaderboards.models_email import NewsletterSubscription, ScoreEmail  # noqa: E402,F401

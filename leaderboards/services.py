@@ -335,7 +335,18 @@ def leaderboard_recompute(*, ceremony_id: int, now: datetime | None = None) -> L
     # when an announcement landed meanwhile and these standings are already behind.
     if results_final(ceremony=ceremony):
         top24_promote(ceremony=ceremony, now=now)
+        transaction.on_commit(lambda: _score_emails_request(ceremony_id=ceremony_id))
     return state
+
+
+def _score_emails_request(*, ceremony_id: int) -> None:
+    """Queue the score e-mails of a final ceremony. Never raises; sending twice sends each user once."""
+    from leaderboards.email_tasks import send_score_emails as send_score_emails_task
+
+    try:
+        send_score_emails_task.delay(ceremony_id)
+    except Exception:
+        logger.warning("Could not queue the score e-mails of ceremony %s", ceremony_id, exc_info=True)
 
 
 def leaderboard_sweep() -> int:

@@ -200,10 +200,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LI
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A queue per kind of work, so Oscar night's announcements never wait behind e-mail.
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Patterns are tried in order: e-mail first, so leaderboards' send_* tasks go to the email queue.
 CELERY_TASK_ROUTES = {
+    "*.send_*": {"queue": "email"},
     "predictions.*": {"queue": "odds"},
     "leaderboards.*": {"queue": "leaderboards"},
-    "*.send_*": {"queue": "email"},
 }
 CELERY_WORKER_QUEUES = "default,odds,leaderboards,email"
 # The one place for periodic jobs (run by `make beat`). Each entry is a task that is safe to

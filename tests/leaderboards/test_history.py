@@ -11,7 +11,7 @@ from django.utils import timezone
 from films.models import Round
 from leaderboards.models import Announcement, LeaderboardState, Standing
 from leaderboards.promotion import results_final, top24_promote
-from leaderboards.services import result_announce
+from leaderboards.services import leaderboard_recompute, result_announce
 from predictions.models import Ballot, OddsState, Top24Member
 from predictions.services import ballot_save
 from tests.factories import AwardShowFactory, CategoryFactory, CeremonyFactory, ContenderFactory, UserFactory
@@ -402,3 +402,20 @@ def test_final_results_promote_their_top_24_into_the_next_ceremony(
     with django_capture_on_commit_callbacks(execute=True):
         result_announce(editor=editor, category=season["editing"], contender_ids=[season["nominees"]["editing"][1].id])
     assert set(Top24Member.objects.filter(ceremony=following).values_list("user_id", flat=True)) == {fan.id, expert.id}
+
+
+def test_final_results_send_each_participant_one_score_email(
+    season, fan, expert, editor, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for user in (fan, expert):
+            for key in ("picture", "editing"):
+                ballot_save(user=user, category=season[key], ranking=[c.id for c in season["nominees"][key]])
+    Round.objects.filter(pk=season["round"].pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    for key in ("picture", "editing"):
+        with django_capture_on_commit_callbacks(execute=True):
+            result_announce(editor=editor, category=season[key], contender_ids=[season["nominees"][key][0].id])
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([fan.email, expert.email])
+    with django_capture_on_commit_callbacks(execute=True):
+        leaderboard_recompute(ceremony_id=season["ceremony"].id)  # final again: nobody is mailed twice
+    assert len(mailoutbox) == 2
