@@ -82,6 +82,7 @@ stack: $(VENV)/.installed-run
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/import_oscars.py
 	$(PY) benchmarks/odds.py --users 5000 --burst 10000 --http-seconds 10
+	$(PY) benchmarks/leaderboards.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
