@@ -14,13 +14,13 @@ import logging
 from datetime import datetime
 
 import pandas as pd
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
+from config.coalesce import recompute_request, recompute_started
 from films.models import Category, Ceremony, Contender, Round
 from leaderboards import scoring
 from leaderboards.models import Announcement, LeaderboardState, Standing
@@ -149,27 +149,19 @@ def leaderboard_request(*, ceremony_id: int) -> None:
     """Ask for a recompute soon, once per burst. Never raises: the sweep covers what this misses."""
     from leaderboards.tasks import leaderboard_recompute as leaderboard_recompute_task
 
-    try:
-        if leaderboard_recompute_task.app.conf.task_always_eager:
-            leaderboard_recompute_task.delay(ceremony_id=ceremony_id)
-        elif cache.add(_flag(ceremony_id), 1, timeout=FLAG_TTL_SECONDS):
-            try:
-                leaderboard_recompute_task.apply_async(kwargs={"ceremony_id": ceremony_id}, countdown=COALESCE_SECONDS)
-            except Exception:
-                # Nothing was queued: drop the flag, so that the next announcement or the sweep asks again.
-                cache.delete(_flag(ceremony_id))
-                raise
-    except Exception:
-        # The announcement is saved and the ceremony marked stale; the standings catch up on the next sweep.
-        logger.warning("Could not request a leaderboard recompute of ceremony %s", ceremony_id, exc_info=True)
+    recompute_request(
+        leaderboard_recompute_task,
+        flag=_flag(ceremony_id),
+        kwargs={"ceremony_id": ceremony_id},
+        countdown=COALESCE_SECONDS,
+        ttl=FLAG_TTL_SECONDS,
+        what=f"a leaderboard recompute of ceremony {ceremony_id}",
+    )
 
 
 def leaderboard_recompute_requested(*, ceremony_id: int) -> None:
     """What the task runs: clear the flag, recompute, and ask again if announcements arrived meanwhile."""
-    try:
-        cache.delete(_flag(ceremony_id))
-    except Exception:
-        logger.warning("Could not clear the leaderboard flag of ceremony %s", ceremony_id, exc_info=True)
+    recompute_started(flag=_flag(ceremony_id), what=f"the standings of ceremony {ceremony_id}")
     state = leaderboard_recompute(ceremony_id=ceremony_id)
     if state.is_stale:
         leaderboard_request(ceremony_id=ceremony_id)

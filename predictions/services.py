@@ -14,12 +14,12 @@ import logging
 from datetime import datetime
 
 import pandas as pd
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, F, FilteredRelation, Q
 from django.utils import timezone
 
+from config.coalesce import recompute_request, recompute_started
 from films.models import Category, Contender, Round
 from predictions import odds as engine
 from predictions.models import RATIONALE_MAX, Ballot, Odds, OddsHistory, OddsState, Pick, Segment
@@ -142,29 +142,19 @@ def odds_request(*, round_id: int, category_id: int) -> None:
     """Ask for a recompute soon, once per burst. Never raises: the sweep covers what this misses."""
     from predictions.tasks import odds_recompute as odds_recompute_task
 
-    try:
-        if odds_recompute_task.app.conf.task_always_eager:
-            odds_recompute_task.delay(round_id=round_id, category_id=category_id)
-        elif cache.add(_flag(round_id, category_id), 1, timeout=FLAG_TTL_SECONDS):
-            try:
-                odds_recompute_task.apply_async(
-                    kwargs={"round_id": round_id, "category_id": category_id}, countdown=COALESCE_SECONDS
-                )
-            except Exception:
-                # Nothing was queued: drop the flag, so that the next save or the sweep asks again.
-                cache.delete(_flag(round_id, category_id))
-                raise
-    except Exception:
-        # The ballot is saved and its category marked stale; the odds catch up on the next sweep.
-        logger.warning("Could not request an odds recompute of category %s", category_id, exc_info=True)
+    recompute_request(
+        odds_recompute_task,
+        flag=_flag(round_id, category_id),
+        kwargs={"round_id": round_id, "category_id": category_id},
+        countdown=COALESCE_SECONDS,
+        ttl=FLAG_TTL_SECONDS,
+        what=f"an odds recompute of category {category_id}",
+    )
 
 
 def odds_recompute_requested(*, round_id: int, category_id: int) -> None:
     """What the task runs: clear the flag, recompute, and ask again if saves arrived meanwhile."""
-    try:
-        cache.delete(_flag(round_id, category_id))
-    except Exception:
-        logger.warning("Could not clear the odds flag of category %s", category_id, exc_info=True)
+    recompute_started(flag=_flag(round_id, category_id), what=f"the odds of category {category_id}")
     state = odds_recompute(round_id=round_id, category_id=category_id)
     if state.is_stale:
         odds_request(round_id=round_id, category_id=category_id)
