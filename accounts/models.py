@@ -128,5 +128,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == self.Role.EDITOR or self.is_superuser
 
     @property
+    def can_moderate(self) -> bool:
+        """Moderators (and superusers) handle forum reports, pin, lock, move and remove; nobody edits others' posts."""
+        return self.is_active and (self.role == self.Role.MODERATOR or self.is_superuser)
+
+    @property
     def predicts_publicly(self) -> bool:
         return self.role in (self.Role.EXPERT, self.Role.EDITOR)

@@ -245,3 +245,14 @@ SPECTACULAR_SETTINGS = {
 
 # PROJECT
 OSCARS_DATA_PATH = BASE_DIR / "data" / "oscars" / "oscars.tsv"
+
+# FORUMS: posting limits per member (counted in the cache, so they hold across web processes).
+FORUMS_POSTS_PER_MINUTE = env.int("FORUMS_POSTS_PER_MINUTE", default=5)
+FORUMS_POSTS_PER_HOUR = env.int("FORUMS_POSTS_PER_HOUR", default=60)
+# Accounts younger than this many hours get the lower hourly limit.
+FORUMS_NEW_ACCOUNT_HOURS = env.int("FORUMS_NEW_ACCOUNT_HOURS", default=24)
+FORUMS_POSTS_PER_HOUR_NEW = env.int("FORUMS_POSTS_PER_HOUR_NEW", default=10)
+# A member's first posts may not contain links.
+FORUMS_NEW_ACCOUNT_LINKFREE_POSTS = env.int("FORUMS_NEW_ACCOUNT_LINKFREE_POSTS", default=3)
+FORUMS_THREADS_PER_PAGE = 30
+FORUMS_POSTS_PER_PAGE = 25
