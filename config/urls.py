@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("leaderboards.groups_urls")),
     path("", include("leaderboards.history_urls")),
     path("", include("leaderboards.newsletter_urls")),
+    path("", include("forums.urls")),
     path("", include("films.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -4,6 +4,7 @@ from itertools import groupby
 from django.db.models import Count, Max, Min, Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView
@@ -251,6 +252,11 @@ class FilmDetailView(DetailView):
             film_odds=self._film_odds(contenders, ceremonies, now),
             cast=[c for c in credits if c.role == "cast"],
             crew=crew,
+            # forums.Thread through its related name (forums sits above films): one query, 6 to know if there are more.
+            topic_threads=film.threads.visible().select_related("last_post_author").order_by("-last_post_at")[:6],
+            topic_label=film.title,
+            new_thread_url=f"{reverse('forums:thread_create')}?film={film.slug}",
+            all_threads_url=f"{reverse('forums:search')}?film={film.slug}",
             **kwargs,
         )
 

@@ -238,6 +238,11 @@ class CategoryOddsView(TemplateView):
                 "category_ballot", show=ceremony.show.slug, number=ceremony.number, category=category.slug
             ),
             latest_url=self._url(segment=segment),
+            # forums.Thread through its related name (forums sits above predictions' imports): one query.
+            topic_threads=category.threads.visible().select_related("last_post_author").order_by("-last_post_at")[:6],
+            topic_label=f"{category.display_name} at the {ceremony.title}",
+            new_thread_url=f"{reverse('forums:thread_create')}?category={category.pk}",
+            all_threads_url=f"{reverse('forums:search')}?category={category.pk}",
         )
         if rows:
             context.update(self._chart(category, rows, history, segment_label, y_label, end=moment))
