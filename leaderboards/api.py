@@ -17,23 +17,22 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import Pagination
+from config.api import (
+    BAD_REQUEST,
+    NOT_AUTHENTICATED,
+    ErrorDetailSerializer,
+    Pagination,
+    not_found,
+    request_data,
+    validated,
+)
 from films.api import CeremonyRefSerializer
 from films.models import Category, Ceremony, Round
 from leaderboards import scoring
 from leaderboards.models import Announcement, LeaderboardState, Standing
 from leaderboards.services import result_announce, result_undo
 from leaderboards.views import BOARD_SEGMENTS, DEFAULT_SEGMENT, CardView, load_results, parse_round
-from predictions.api import (
-    BAD_REQUEST,
-    NOT_AUTHENTICATED,
-    AuthenticatedApi,
-    ErrorDetailSerializer,
-    RoundSerializer,
-    _not_found,
-    _request_data,
-    _validated,
-)
+from predictions.api import AuthenticatedApi, RoundSerializer
 from predictions.models import Pick
 from predictions.views import with_credits
 
@@ -149,12 +148,12 @@ class LeaderboardApi(APIView):
         responses={
             200: OutputSerializer,
             400: BAD_REQUEST,
-            404: _not_found("No such ceremony, or no such page."),
+            404: not_found("No such ceremony, or no such page."),
         },
     )
     def get(self, request, ceremony_id: int):
         ceremony = get_object_or_404(Ceremony.objects.select_related("show"), pk=ceremony_id)
-        params = _validated(self.InputSerializer(data=request.query_params))
+        params = validated(self.InputSerializer(data=request.query_params))
         rounds = {r.kind: r for r in ceremony.rounds.all()}
         round_kind = params.get("round") or parse_round(None, rounds)[0]
         segment, size = params["segment"], params["page_size"]
@@ -252,7 +251,7 @@ class CardApi(APIView):
             "picks are shown to others once predictions have closed."
         ),
         parameters=[CEREMONY_ID, USER_ID],
-        responses={200: OutputSerializer, 404: _not_found("No such ceremony or user.")},
+        responses={200: OutputSerializer, 404: not_found("No such ceremony or user.")},
     )
     def get(self, request, ceremony_id: int, user_id: int):
         ceremony = get_object_or_404(Ceremony.objects.select_related("show"), pk=ceremony_id)
@@ -363,12 +362,12 @@ class AnnouncementApi(AuthenticatedApi):
             400: BAD_REQUEST,
             401: NOT_AUTHENTICATED,
             403: NOT_EDITOR,
-            404: _not_found("No such category."),
+            404: not_found("No such category."),
         },
     )
     def post(self, request, category_id: int):
         category = get_object_or_404(Category.objects.select_related("ceremony"), pk=category_id)
-        data = _validated(self.InputSerializer(data=_request_data(request)))
+        data = validated(self.InputSerializer(data=request_data(request)))
         announced = result_announce(editor=request.user, category=category, contender_ids=data["contender_ids"])
         winners = list(
             Announcement.objects.standing()
@@ -393,7 +392,7 @@ class AnnouncementApi(AuthenticatedApi):
             400: BAD_REQUEST,
             401: NOT_AUTHENTICATED,
             403: NOT_EDITOR,
-            404: _not_found("No such category."),
+            404: not_found("No such category."),
         },
     )
     def delete(self, request, category_id: int):

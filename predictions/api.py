@@ -11,21 +11,28 @@ Each view runs a fixed number of queries whatever the category or ceremony holds
 
 from datetime import datetime, time, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db.models import Case, F, IntegerField, Prefetch, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import authentication, permissions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from config.api import (
+    BAD_REQUEST,
+    FORBIDDEN,
+    NOT_AUTHENTICATED,
+    flat_messages,
+    not_found,
+    request_data,
+    validated,
+)
 from films.api import CeremonyRefSerializer, FilmRefSerializer
 from films.models import Category, Ceremony, Film, Round
 from predictions import odds as engine
@@ -40,60 +47,8 @@ MOVEMENT_WINDOW = timedelta(hours=24)
 # Shared pieces
 
 
-@extend_schema_serializer(component_name="ValidationErrors")
-class ValidationErrorsSerializer(serializers.Serializer):
-    detail = serializers.ListField(
-        child=serializers.CharField(),
-        help_text='What is wrong, one message each; a message about one input starts with its name ("ranking: ...").',
-    )
-
-
-@extend_schema_serializer(component_name="ErrorDetail")
-class ErrorDetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-BAD_REQUEST = OpenApiResponse(ValidationErrorsSerializer, description="Invalid input or a rule of the game broken.")
-NOT_AUTHENTICATED = OpenApiResponse(
-    ErrorDetailSerializer, description="No credentials: send `Authorization: Token <key>` or a session cookie."
-)
-FORBIDDEN = OpenApiResponse(ErrorDetailSerializer, description="Session authentication without a valid CSRF token.")
-
-
-def _not_found(what: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorDetailSerializer, description=what)
-
-
-def _messages(errors, name: str = "") -> list[str]:
-    """DRF's nested field errors as flat messages prefixed with the input's path."""
-    if isinstance(errors, dict):
-        messages = []
-        for key, value in errors.items():
-            if key == api_settings.NON_FIELD_ERRORS_KEY:
-                path = name
-            elif isinstance(key, int):
-                path = f"{name}[{key}]"
-            else:
-                path = f"{name}.{key}" if name else str(key)
-            messages += _messages(value, path)
-        return messages
-    if isinstance(errors, list):
-        return [message for error in errors for message in _messages(error, name)]
-    return [f"{name}: {errors}" if name else str(errors)]
-
-
-def _validated(serializer: serializers.Serializer) -> dict:
-    """The serializer's validated data, or a ValidationError (a 400 {"detail": [...]})."""
-    if not serializer.is_valid():
-        raise ValidationError(_messages(serializer.errors))
-    return serializer.validated_data
-
-
-def _request_data(request):
-    try:
-        return request.data
-    except ParseError as exc:
-        raise ValidationError(str(exc.detail)) from exc
+# The 400/401/403 shapes and the input helpers are shared by every app's API: config.api.
+_messages, _validated, _request_data, _not_found = flat_messages, validated, request_data, not_found
 
 
 def _round_at(category: Category, moment: datetime) -> Round | None:
