@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("films.api_urls")),
     path("", include("predictions.api_urls")),
     path("", include("leaderboards.api_urls")),
+    path("", include("forums.api_urls")),
 ]
