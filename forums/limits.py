@@ -57,6 +57,7 @@ def post_allowance_take(*, user, now: datetime) -> None:
     if user.can_moderate:
         return
     epoch = int(now.timestamp())
+    taken = []
     for window in windows_for(user, now=now):
         bucket = epoch // window.seconds
         key = f"forums:posts:{user.pk}:{window.seconds}:{bucket}"
@@ -65,7 +66,11 @@ def post_allowance_take(*, user, now: datetime) -> None:
         except Exception:  # the cache backend's connection errors have no common base class
             logger.warning("forum rate limit not applied: the cache is unavailable", exc_info=True)
             return
+        taken.append(key)
         if count > window.limit:
+            # a refused post uses up no window: give back what this call took
+            for key in taken:
+                _give_back(key)
             raise RateLimited(
                 retry_after=(bucket + 1) * window.seconds - epoch, limit=window.limit, seconds=window.seconds
             )
@@ -78,3 +83,10 @@ def _count(key: str, *, timeout: int) -> int:
     except ValueError:  # expired between add and incr: this post starts the window
         cache.set(key, 1, timeout=timeout)
         return 1
+
+
+def _give_back(key: str) -> None:
+    try:
+        cache.decr(key)
+    except Exception:  # expired or unreachable: nothing to give back
+        logger.debug("could not give back %s", key, exc_info=True)

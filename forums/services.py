@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 
@@ -72,7 +72,8 @@ def _check_links(*, author, body: str) -> None:
     allowed_after = settings.FORUMS_NEW_ACCOUNT_LINKFREE_POSTS
     if author.can_moderate or not link_count(body):
         return
-    if Post.objects.filter(author=author).count() < allowed_after:
+    # posts a moderator removed do not earn the right to link
+    if Post.objects.filter(author=author, removed_at__isnull=True).count() < allowed_after:
         raise ValidationError(
             {"body": f"New members can add links after their first {allowed_after} posts. Remove the links for now."}
         )
@@ -130,6 +131,7 @@ def thread_create(
     thread.full_clean()
     thread.save()
     Post.objects.create(thread=thread, number=1, author=author, created_at=now, **_render(body))
+    thread_mark_read(user=author, thread=thread, number=1, read_upto=None)
     Board.objects.filter(pk=board.pk).update(
         thread_count=F("thread_count") + 1, post_count=F("post_count") + 1, last_post_at=now, last_thread=thread
     )
@@ -215,15 +217,21 @@ def post_report(*, reporter, post: Post, reason: str, details: str = "", now: da
     if reason not in Report.Reason.values:
         raise ValidationError({"reason": "Choose a reason from the list."})
     details = clean_reason(details, required=reason == Report.Reason.OTHER, field="details")
+    post = Post.objects.select_related("thread").get(pk=post.pk)  # as it is now, not as the caller loaded it
     if post.author_id == reporter.pk:
         raise ValidationError("You can't report your own post; edit or delete it instead.")
-    if not post.is_visible:
+    if not post.is_visible or post.thread.is_removed:
         raise ValidationError("This post is no longer shown; there is nothing to report.")
+    already = ValidationError("You have already reported this post; a moderator will look at it.")
     if Report.objects.open().filter(post=post, reporter=reporter).exists():
-        raise ValidationError("You have already reported this post; a moderator will look at it.")
-    return Report.objects.create(
-        post=post, reporter=reporter, reason=reason, details=details, created_at=now or timezone.now()
-    )
+        raise already
+    try:
+        with transaction.atomic():  # two reports sent at once: the constraint decides, the loser gets the message
+            return Report.objects.create(
+                post=post, reporter=reporter, reason=reason, details=details, created_at=now or timezone.now()
+            )
+    except IntegrityError:
+        raise already from None
 
 
 # Moderation ---------------------------------------------------------------------------------------

@@ -233,9 +233,7 @@ class ReplyView(LoginRequiredMixin, ThreadMixin, View):
     def get(self, request, pk):
         thread = self.get_thread()
         quote = self._quote(request, thread)
-        initial = (
-            {"body": quote_markdown(author=quote.author.display_name, source=quote.source)} if quote else {}
-        )
+        initial = {"body": quote_markdown(author=quote.author.display_name, source=quote.source)} if quote else {}
         return render(
             request, self.template_name, {"thread": thread, "form": PostForm(initial=initial), "quote": quote}
         )
@@ -255,6 +253,7 @@ class ReplyView(LoginRequiredMixin, ThreadMixin, View):
                 _add_errors(form, error)
             else:
                 post.thread = thread
+                messages.success(request, "Your reply is posted.")
                 return redirect(post_url(post))
         context = {"thread": thread, "form": form, "quote": quote}
         return render(request, self.template_name, context, status=400)

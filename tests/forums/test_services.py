@@ -350,3 +350,32 @@ def test_posts_from_an_older_renderer_are_re_rendered(reply):
     reply.refresh_from_db()
     assert reply.html == "<p><em>Minari</em> could surprise.</p>"
     assert services.posts_rerender([reply]) == 0
+
+
+def test_a_post_refused_by_the_hourly_limit_uses_up_no_minute(thread, fan, settings):
+    settings.FORUMS_POSTS_PER_MINUTE = 2
+    settings.FORUMS_POSTS_PER_HOUR = 1
+    now = (timezone.now() + timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+    services.post_create(author=fan, thread=thread, body="one", now=now)
+    for _ in range(3):
+        with pytest.raises(RateLimited, match="per hour"):
+            services.post_create(author=fan, thread=thread, body="more", now=now)
+    settings.FORUMS_POSTS_PER_HOUR = 10
+    services.post_create(author=fan, thread=thread, body="two", now=now)  # the minute still has its second slot
+    with pytest.raises(RateLimited, match="per minute"):
+        services.post_create(author=fan, thread=thread, body="three", now=now)
+
+
+def test_removed_posts_do_not_earn_the_right_to_link(thread, moderator, settings):
+    settings.FORUMS_NEW_ACCOUNT_LINKFREE_POSTS = 1
+    spammer = member()
+    post = services.post_create(author=spammer, thread=thread, body="Nice")
+    services.post_remove(moderator=moderator, post=post, reason="Spam account")
+    with pytest.raises(ValidationError, match="first 1 posts"):
+        services.post_create(author=spammer, thread=thread, body="[deal](https://spam.example)")
+
+
+def test_reports_in_a_removed_thread_are_refused(reply, author, moderator, thread):
+    services.thread_remove(moderator=moderator, thread=thread, reason="Spam")
+    with pytest.raises(ValidationError, match="nothing to report"):
+        services.post_report(reporter=author, post=reply, reason="spam")
