@@ -44,6 +44,7 @@ demo: migrate
 	$(MANAGE) import_oscars --no-progress --if-empty
 	$(MANAGE) load_demo
 	$(MANAGE) seed_demo_season
+	$(MANAGE) seed_demo_forums
 
 run: demo
 	@echo "Frontrunner is at http://127.0.0.1:$(PORT)/"
