@@ -147,7 +147,7 @@ class ThreadCreateView(LoginRequiredMixin, View):
         if film:
             initial["title"] = f"{film.title} ({film.year})" if film.year else film.title
         elif category:
-            initial["title"] = f"{category.name} at the {category.ceremony.title}"
+            initial["title"] = f"{category.display_name} at the {category.ceremony.title}"
         return self._render(request, ThreadForm(initial=initial), film, category)
 
     def post(self, request):

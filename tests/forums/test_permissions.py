@@ -126,3 +126,53 @@ def test_page_permission_matrix(client, world, action, role):
         assert response.status_code == 400
         assert "You can't report your own post" in html.unescape(response.content.decode())
     assert snapshot(world) == before
+
+
+# --- the same matrix through the API --------------------------------------------------------------
+
+API_MATRIX = {action: row for action, row in MATRIX.items() if action != "edit_form"}  # the API has no forms
+API_STATUS = {LOGIN: 401, FORBIDDEN: 403, REFUSED: 400}
+
+
+def api_request_for(action: str, w) -> tuple[str, str, dict]:
+    t, p = w["thread"], w["post"]
+    moderate = f"/api/forums/threads/{t.pk}/moderation/"
+    return {
+        "new_thread": ("post", "/api/forums/boards/oscars/threads/", {"title": "A brand new thread", "body": "Hi"}),
+        "reply": ("post", f"/api/forums/threads/{t.pk}/posts/", {"body": "A reply"}),
+        "edit": ("patch", f"/api/forums/posts/{p.pk}/", {"body": "Rewritten"}),
+        "delete": ("delete", f"/api/forums/posts/{p.pk}/", {}),
+        "report": ("post", f"/api/forums/posts/{p.pk}/reports/", {"reason": "abuse"}),
+        "pin": ("post", moderate, {"action": "pin"}),
+        "lock": ("post", moderate, {"action": "lock"}),
+        "move": ("post", moderate, {"action": "move", "board": w["other"].slug}),
+        "remove_thread": ("post", moderate, {"action": "remove", "reason": "Spam"}),
+        "remove_post": ("post", f"/api/forums/posts/{p.pk}/moderation/", {"action": "remove", "reason": "Spoiler"}),
+        "dismiss_report": ("post", f"/api/forums/reports/{w['report'].pk}/dismiss/", {}),
+        "queue": ("get", "/api/forums/reports/", {}),
+    }[action]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", list(API_MATRIX))
+def test_api_permission_matrix(world, action, role):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if role != "anonymous":
+        token = Token.objects.create(user=world["people"][role])
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    method, url, data = api_request_for(action, world)
+    before = snapshot(world)
+    response = getattr(client, method)(url, data, format="json") if data else getattr(client, method)(url)
+
+    expected = API_MATRIX[action][role]
+    if expected == OK:
+        assert response.status_code in (200, 201, 204), (response.status_code, url, response.content[:300])
+        assert happened(action, world)
+        return
+    assert response.status_code == API_STATUS[expected], (response.status_code, url, response.content[:300])
+    if expected == REFUSED:
+        assert "You can't report your own post" in str(response.json())
+    assert snapshot(world) == before

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from forums import services
 from forums.limits import RateLimited
+from forums.markdown import RENDERER_VERSION
 from forums.models import BODY_MAX, TITLE_MAX, Board, ModerationAction, Post, Report, Thread, ThreadRead
 from tests.forums.conftest import member
 
@@ -379,3 +380,12 @@ def test_reports_in_a_removed_thread_are_refused(reply, author, moderator, threa
     services.thread_remove(moderator=moderator, thread=thread, reason="Spam")
     with pytest.raises(ValidationError, match="nothing to report"):
         services.post_report(reporter=author, post=reply, reason="spam")
+
+
+def test_rerender_posts_command_brings_every_post_to_the_current_renderer(thread, reply):
+    from django.core.management import call_command
+
+    Post.objects.update(html="<p>old</p>", renderer_version=0)
+    call_command("rerender_posts", batch=1)
+    assert set(Post.objects.values_list("renderer_version", flat=True)) == {RENDERER_VERSION}
+    assert Post.objects.get(pk=reply.pk).html == "<p><em>Minari</em> could surprise.</p>"
