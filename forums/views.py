@@ -27,6 +27,17 @@ from forums.models import Board, ModerationAction, Post, Report, Thread
 SEARCH_MAX = 100
 
 
+def _id(value) -> int | None:
+    """A query parameter as a row id, or None: digits only, and small enough for the database's bigint."""
+    value = str(value or "")
+    return int(value) if value.isdigit() and int(value) < 2**63 else None
+
+
+def _text(value, limit: int = SEARCH_MAX) -> str:
+    """A query parameter as one line of text: NUL characters (which PostgreSQL refuses) dropped."""
+    return " ".join(str(value or "").replace("\x00", "").split())[:limit]
+
+
 def _thread_list(queryset, user):
     return queryset.select_related("board", "author", "last_post_author", "film", "category__ceremony").with_read_state(
         user
@@ -90,13 +101,13 @@ class ThreadSearchView(ListView):
 
     def get_queryset(self):
         """Titles containing ?q= (two characters or more), or every thread about ?film=slug or ?category=id."""
-        self.query = " ".join(self.request.GET.get("q", "").split())[:SEARCH_MAX]
+        self.query = _text(self.request.GET.get("q"))
         self.film = self.category = None
         threads = Thread.objects.visible().order_by("-last_post_at", "-id")
-        if film := self.request.GET.get("film"):
+        if film := _text(self.request.GET.get("film"), 320):
             self.film = get_object_or_404(Film, slug=film)
             threads = threads.filter(film=self.film)
-        elif (category := self.request.GET.get("category", "")).isdigit():
+        elif category := _id(self.request.GET.get("category")):
             self.category = get_object_or_404(Category.objects.select_related("ceremony"), pk=category)
             threads = threads.filter(category=self.category)
         elif len(self.query) < 2:
@@ -128,10 +139,10 @@ class ThreadCreateView(LoginRequiredMixin, View):
     def _subject(self, request):
         source = request.POST if request.method == "POST" else request.GET
         film = category = None
-        if source.get("film"):
-            film = Film.objects.filter(slug=source["film"]).first()
-        if source.get("category", "").isdigit():
-            category = Category.objects.select_related("ceremony__show").filter(pk=source["category"]).first()
+        if slug := _text(source.get("film"), 320):
+            film = Film.objects.filter(slug=slug).first()
+        if pk := _id(source.get("category")):
+            category = Category.objects.select_related("ceremony__show").filter(pk=pk).first()
         return film, category
 
     def _render(self, request, form, film, category, status=200):
@@ -140,7 +151,7 @@ class ThreadCreateView(LoginRequiredMixin, View):
 
     def get(self, request):
         film, category = self._subject(request)
-        board = Board.objects.filter(slug=request.GET.get("board", "")).first()
+        board = Board.objects.filter(slug=_text(request.GET.get("board"), 80)).first()
         if board is None and (film or category):
             board = Board.objects.filter(is_default=True).first()
         initial = {"board": board}
@@ -225,10 +236,10 @@ class ReplyView(LoginRequiredMixin, ThreadMixin, View):
     template_name = "forums/reply.html"
 
     def _quote(self, request, thread) -> Post | None:
-        number = request.POST.get("quote") or request.GET.get("quote")
-        if not number or not str(number).isdigit():
+        pk = _id(request.POST.get("quote") or request.GET.get("quote"))
+        if pk is None:
             return None
-        return thread.posts.visible().select_related("author").filter(pk=number).first()
+        return thread.posts.visible().select_related("author").filter(pk=pk).first()
 
     def get(self, request, pk):
         thread = self.get_thread()

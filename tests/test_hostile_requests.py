@@ -35,6 +35,17 @@ URLS = [
     "/api/people/?search=ab" + NUL,
     "/accounts/u/99999999999/",
     "/accounts/login/?next=" + NUL,
+    "/forums/search/?q=ab" + NUL + "cd",
+    "/forums/search/?q=" + LONG,
+    "/forums/search/?film=" + NUL,
+    "/forums/search/?category=99999999999999999999999",
+    "/forums/t/99999999999999999999999/x/",
+    "/forums/t/1/x/?page=abc",
+    "/forums/p/99999999999999999999999/",
+    "/forums/x" + NUL + "y/",
+    "/forums/nope/?page=-1",
+    "/api/forums/threads/99999999999999999999999/",
+    "/api/forums/boards/nope/threads/?q=" + NUL,
 ]
 
 
@@ -54,3 +65,26 @@ def test_posted_nul_characters_are_refused_politely(client):
     )
     assert response.status_code == 200
     assert "Null characters are not allowed." in response.content.decode()
+
+
+def test_hostile_forum_input_from_a_member(client, django_user_model):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from forums.models import Board
+
+    user = django_user_model.objects.create_user(
+        "m@example.com", "pw-pw-pw-pw", display_name="Member", date_joined=timezone.now() - timedelta(days=30)
+    )
+    board = Board.objects.create(name="Oscars", slug="oscars")
+    client.force_login(user)
+    big = "99999999999999999999999"
+    for url in (f"/forums/new/?category={big}&film=x{NUL}", f"/forums/t/{big}/reply?quote={big}"):
+        assert client.get(url).status_code in (200, 302, 404), url
+    response = client.post(
+        "/forums/new/", {"board": board.pk, "title": "Hostile " + NUL, "body": "x" + NUL, "category": big}
+    )
+    assert response.status_code in (302, 400)
+    response = client.post("/forums/new/", {"board": big, "title": "Fine title", "body": "Fine"})
+    assert response.status_code == 400
