@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.generic import TemplateView
 
 from films.models import Category, Ceremony, Contender, Film, Person
+from forums.models import Thread
 
 SEARCH_LIMIT = 30
 FEATURED_CEREMONY = 93  # The demo season: the "Sound of Metal" year.
@@ -39,6 +40,10 @@ class HomeView(TemplateView):
             best_picture=best_picture,
             featured_categories=featured_categories,
             stats=stats,
+            latest_threads=Thread.objects.visible()
+            .select_related("board", "author", "last_post_author", "film", "category__ceremony")
+            .with_read_state(self.request.user)
+            .order_by("-last_post_at", "-id")[:5],
             **kwargs,
         )
 

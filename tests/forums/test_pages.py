@@ -293,3 +293,12 @@ def test_board_default_for_a_film_thread_is_the_default_board(client, fan, other
     client.force_login(fan)
     assert client.get(f"/forums/new/?film={film.slug}").context["form"].initial["board"] == board
     assert Board.objects.filter(is_default=True).get() == board
+
+
+def test_home_page_shows_the_latest_threads(client, thread, reply):
+    text = page_text(client.get("/"))
+    assert "From the forums" in text and thread.title in text and "1 reply" in text
+
+
+def test_home_page_without_threads_has_no_forum_section(client, db):
+    assert "From the forums" not in page_text(client.get("/"))
