@@ -252,30 +252,33 @@ def _locked_thread(thread: Thread) -> Thread:
     return Thread.objects.select_for_update().get(pk=thread.pk)
 
 
-@transaction.atomic
-def thread_pin(*, moderator, thread: Thread, pinned: bool, reason: str = "", now: datetime | None = None) -> Thread:
+def _thread_flag(*, moderator, thread: Thread, field: str, value: bool, kinds: tuple, reason: str, now) -> Thread:
+    """Set is_pinned or is_locked; logged only when it changes. `kinds` is (kind when set, kind when cleared)."""
     _check_moderator(moderator)
     thread = _locked_thread(thread)
     reason = clean_reason(reason)
-    if thread.is_pinned != pinned:
-        thread.is_pinned = pinned
-        thread.save(update_fields=["is_pinned"])
-        kind = ModerationAction.Kind.PIN if pinned else ModerationAction.Kind.UNPIN
+    if getattr(thread, field) != value:
+        setattr(thread, field, value)
+        thread.save(update_fields=[field])
+        kind = kinds[0] if value else kinds[1]
         _log(moderator=moderator, kind=kind, thread=thread, reason=reason, now=now or timezone.now())
     return thread
+
+
+@transaction.atomic
+def thread_pin(*, moderator, thread: Thread, pinned: bool, reason: str = "", now: datetime | None = None) -> Thread:
+    kinds = (ModerationAction.Kind.PIN, ModerationAction.Kind.UNPIN)
+    return _thread_flag(
+        moderator=moderator, thread=thread, field="is_pinned", value=pinned, kinds=kinds, reason=reason, now=now
+    )
 
 
 @transaction.atomic
 def thread_lock(*, moderator, thread: Thread, locked: bool, reason: str = "", now: datetime | None = None) -> Thread:
-    _check_moderator(moderator)
-    thread = _locked_thread(thread)
-    reason = clean_reason(reason)
-    if thread.is_locked != locked:
-        thread.is_locked = locked
-        thread.save(update_fields=["is_locked"])
-        kind = ModerationAction.Kind.LOCK if locked else ModerationAction.Kind.UNLOCK
-        _log(moderator=moderator, kind=kind, thread=thread, reason=reason, now=now or timezone.now())
-    return thread
+    kinds = (ModerationAction.Kind.LOCK, ModerationAction.Kind.UNLOCK)
+    return _thread_flag(
+        moderator=moderator, thread=thread, field="is_locked", value=locked, kinds=kinds, reason=reason, now=now
+    )
 
 
 @transaction.atomic
