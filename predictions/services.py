@@ -399,10 +399,11 @@ def _segment_counts(round_: Round, category: Category, slots: int) -> tuple[pd.D
         Segment.TOP24: Q(top24__isnull=False),
     }
     aggregates = {}
+    # Counting user_id, never NULL, counts the picks: it is in pick_odds_idx, so only the index is read.
     for segment, condition in segment_filters.items():
-        aggregates[f"first_{segment}"] = Count("id", filter=condition & Q(rank=1))
+        aggregates[f"first_{segment}"] = Count("user", filter=condition & Q(rank=1))
         if slots > 1:  # in the winners round the top-1 places are the first places
-            aggregates[f"hits_{segment}"] = Count("id", filter=condition & Q(rank__lte=slots))
+            aggregates[f"hits_{segment}"] = Count("user", filter=condition & Q(rank__lte=slots))
     rows = list(
         Pick.objects.filter(round=round_, category=category, rank__lte=slots)
         .alias(top24=top24)
