@@ -50,6 +50,7 @@ FAILED = re.compile(r"Task predictions\.tasks\.odds_recompute\[[^\]]+\] (raised|
 EXPERT_SHARE, EDITOR_SHARE = 0.005, 0.001
 HTTP_CLIENTS = 50
 USERS_PER_CLIENT = 20
+HTTP_SLICES = 4  # turns each server takes in section 4
 GUNICORN = ["--workers", "4", "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"]
 
 # The floor of section 4: a Django view (the project's middleware, no DRF, no service) doing one upsert.
@@ -502,8 +503,10 @@ def bench_burst(data: dict, category_id: int, worker: Service, *, saves: int, pr
 # --- 4: HTTP --------------------------------------------------------------------------------------------------------
 
 
-def load_http(port: int, requests: list[list[tuple[str, bytes, dict]]], *, seconds: float, warmup: float) -> dict:
-    """HTTP_CLIENTS threads, each with one keep-alive connection, cycling through its own requests."""
+def load_http(port: int, requests: list[list[tuple[str, bytes, dict]]], positions: list[int], *, seconds: float,
+              warmup: float, server: Service) -> dict:  # fmt: skip
+    """HTTP_CLIENTS threads, each with one keep-alive connection, cycling through its own requests from
+    `positions` (updated, so that the next slice goes on where this one stopped). Raw figures: see summary()."""
     stop_at = time.monotonic() + warmup + seconds
     measure_from = time.monotonic() + warmup
     latencies, statuses, errors = [], Counter(), Counter()
@@ -512,7 +515,7 @@ def load_http(port: int, requests: list[list[tuple[str, bytes, dict]]], *, secon
 
     def client(i: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        mine_l, mine_s, n = [], Counter(), 0
+        mine_l, mine_s, n = [], Counter(), positions[i]
         while time.monotonic() < stop_at:
             path, body, headers = requests[i][n % len(requests[i])]
             n += 1
@@ -532,18 +535,57 @@ def load_http(port: int, requests: list[list[tuple[str, bytes, dict]]], *, secon
                 mine_s[response.status] += 1
             samples.setdefault(response.status, (body, payload))
         conn.close()
+        positions[i] = n
         with lock:
             latencies.extend(mine_l)
             statuses.update(mine_s)
 
+    cpu = {}
+
+    def monitor() -> None:
+        """The client's own CPU and the machine's, over the measured seconds only."""
+        time.sleep(max(0.0, measure_from - time.monotonic()))
+        pids = server_pids(server), backend_pids()
+        cpu["start"] = (time.process_time(), *machine_cpu(), process_cpu(pids[0]), process_cpu(pids[1]))
+        time.sleep(max(0.0, stop_at - time.monotonic()))
+        cpu["end"] = (time.process_time(), *machine_cpu(), process_cpu(pids[0]), process_cpu(pids[1]))
+        from django.db import connection
+
+        connection.close()  # this thread's, opened by backend_pids()
+
     threads = [threading.Thread(target=client, args=(i,)) for i in range(len(requests))]
+    threads.append(threading.Thread(target=monitor))
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=warmup + seconds + 30)
-    latencies.sort()
+    client_cpu, busy, total, server_cpu, db_cpu = (end - start for start, end in zip(*cpu.values(), strict=True))
+    return {
+        "seconds": seconds,
+        "latencies": latencies,
+        "statuses": statuses,
+        "errors": errors,
+        "samples": samples,
+        "client_cpu": client_cpu,
+        "server_cpu": server_cpu,
+        "db_cpu": db_cpu,
+        "busy": busy,
+        "total": total,
+    }
+
+
+def summary(slices: list[dict]) -> dict:
+    """The slices of one server's load, added up."""
+    seconds = sum(s["seconds"] for s in slices)
+    latencies = sorted(x for s in slices for x in s["latencies"])
+    statuses, errors, samples = Counter(), Counter(), {}
+    for s in slices:
+        statuses.update(s["statuses"])
+        errors.update(s["errors"])
+        samples = {**s["samples"], **samples}
     ok = sum(n for status, n in statuses.items() if 200 <= status < 300)
     pct = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else math.nan  # noqa: E731
+    busy = sum(s["busy"] for s in slices) / max(1, sum(s["total"] for s in slices))
     return {
         "rps": ok / seconds,
         "p50": pct(0.50),
@@ -551,7 +593,56 @@ def load_http(port: int, requests: list[list[tuple[str, bytes, dict]]], *, secon
         "statuses": dict(statuses),
         "errors": dict(errors),
         "samples": samples,
+        "client_cores": sum(s["client_cpu"] for s in slices) / seconds,
+        "machine_busy": busy,
+        # CPU per answered request: the gunicorn processes, the PostgreSQL backends, and every process on
+        # the machine (this benchmark's and anyone else's).
+        "server_ms": sum(s["server_cpu"] for s in slices) / max(1, ok) * 1000,
+        "db_ms": sum(s["db_cpu"] for s in slices) / max(1, ok) * 1000,
+        "cpu_ms": busy * (os.cpu_count() or 1) * seconds / max(1, ok) * 1000,
     }
+
+
+def process_cpu(pids) -> float:
+    """CPU seconds (user + system) used so far by these processes (Linux /proc); gone ones count 0."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def server_pids(server: Service) -> list[int]:
+    """The gunicorn master and its workers."""
+    try:
+        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [server.process.pid, *map(int, children)]
+
+
+def backend_pids() -> list[int]:
+    """The PostgreSQL backends serving this benchmark's database (the server runs on this machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+def machine_cpu() -> tuple[int, int]:
+    """(busy, total) jiffies of every core since boot, from /proc/stat (Linux)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def start_gunicorn(name: str, app: str, *, pythonpath: Path, log_dir: Path, health: str) -> tuple[Service, int]:
@@ -611,24 +702,39 @@ def bench_http(data: dict, log_dir: Path, *, seconds: float) -> dict:
         api.append([mine_api[k] for k in order])
         floor.append([mine_floor[k] for k in order])
 
-    warmup = min(3.0, seconds / 4)
+    # Both servers run side by side, each idle while the other is loaded, and take turns in HTTP_SLICES slices:
+    # a neighbour's load on the shared machine then weighs on both alike.
+    slice_s = seconds / HTTP_SLICES
+    warmup = min(3.0, slice_s / 2)
     results = {}
-    with tempfile.TemporaryDirectory(prefix="odds-bench-floor-") as tmp:
-        (Path(tmp) / "bench_floor_settings.py").write_text(FLOOR_SETTINGS)
-        (Path(tmp) / "bench_floor_urls.py").write_text(FLOOR_URLS)
-        (Path(tmp) / "bench_floor_wsgi.py").write_text(FLOOR_WSGI.format(root=str(ROOT)))
-        for name, app, pythonpath, requests, health in (
-            ("floor", "bench_floor_wsgi:application", Path(tmp), floor, "/floor"),
-            ("api", "config.wsgi:application", ROOT, api, "/healthz"),
-        ):
-            server, port = start_gunicorn(
-                f"gunicorn-{name}", app, pythonpath=pythonpath, log_dir=log_dir, health=health
-            )
-            try:
-                results[name] = load_http(port, requests, seconds=seconds, warmup=warmup)
-            finally:
-                server.stop()
-            results[name]["log"] = server.text()[-3000:]
+    servers = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="odds-bench-floor-") as tmp:
+            (Path(tmp) / "bench_floor_settings.py").write_text(FLOOR_SETTINGS)
+            (Path(tmp) / "bench_floor_urls.py").write_text(FLOOR_URLS)
+            (Path(tmp) / "bench_floor_wsgi.py").write_text(FLOOR_WSGI.format(root=str(ROOT)))
+            for name, app, pythonpath, requests, health in (
+                ("floor", "bench_floor_wsgi:application", Path(tmp), floor, "/floor"),
+                ("api", "config.wsgi:application", ROOT, api, "/healthz"),
+            ):
+                server, port = start_gunicorn(
+                    f"gunicorn-{name}", app, pythonpath=pythonpath, log_dir=log_dir, health=health
+                )
+                servers.append((name, server, port, requests, [0] * len(requests)))
+            slices = defaultdict(list)
+            for turn in range(HTTP_SLICES):
+                for name, server, port, requests, positions in servers:
+                    # Warm up only before the first slice; later ones carry on with warm workers.
+                    run = load_http(
+                        port, requests, positions, seconds=slice_s, warmup=warmup if turn == 0 else 0.5, server=server
+                    )
+                    slices[name].append(run)
+            for name, server, *_ in servers:
+                results[name] = summary(slices[name])
+                results[name]["log"] = server.text()[-3000:]
+    finally:
+        for _, server, *_ in servers:
+            server.stop()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*), coalesce(sum(saves), 0) FROM bench_floor")
         results["floor_rows"] = cursor.fetchone()
@@ -702,6 +808,14 @@ def report(args, data: dict, rc: dict | None, burst: dict | None, web: dict | No
         row("   latency p50 / p99", f"{ms(api['p50'])} / {ms(api['p99'])}", "", "p99 < 300 ms", api["p99"] < 0.3)
         row("   floor: Django view, one upsert", f"{floor['rps']:.0f} req/s")
         row("   floor latency p50 / p99", f"{ms(floor['p50'])} / {ms(floor['p99'])}")
+        row("   CPU per request: gunicorn (api / floor)", f"{api['server_ms']:.1f} / {floor['server_ms']:.1f} ms")
+        row("   CPU per request: PostgreSQL (api / floor)", f"{api['db_ms']:.1f} / {floor['db_ms']:.1f} ms")
+        row("   CPU per request: whole machine (api / floor)", f"{api['cpu_ms']:.1f} / {floor['cpu_ms']:.1f} ms")
+        row("   load client's CPU (api / floor)", f"{api['client_cores']:.2f} / {floor['client_cores']:.2f} cores")
+        row(
+            f"   machine busy (api / floor, {os.cpu_count()} cores)",
+            f"{api['machine_busy']:.0%} / {floor['machine_busy']:.0%}",
+        )
     widths = [max(len(r[i]) for r in rows + [("measurement", "figure", "ratio", "target", "")]) for i in range(5)]
     header = ("measurement", "figure", "ratio", "target", "")
     line = lambda r: "  ".join(  # noqa: E731
@@ -731,7 +845,9 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=10000, help="saves in the burst (section 3)")
     parser.add_argument("--processes", type=int, default=4, help="processes saving in the burst")
     parser.add_argument("--http-seconds", type=float, default=20, help="measured seconds per HTTP run")
-    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-recompute", action="store_true", help="skip sections 1-2")
+    parser.add_argument("--skip-burst", action="store_true", help="skip section 3")
+    parser.add_argument("--skip-http", action="store_true", help="skip section 4")
     parser.add_argument(
         "--http-with-worker", action="store_true", help="keep the worker recomputing during section 4 (same cores)"
     )
@@ -762,20 +878,25 @@ def main() -> None:
             # The category with the most contenders: Best Picture.
             args.category_id = max(data["categories"], key=lambda c: (len(data["categories"][c]), -c))
             print(f"  {data['ballots']:,} ballots, {data['picks']:,} picks in {data['load_s']:.0f} s", flush=True)
-            print("1-2. recomputes ...", flush=True)
-            rc = bench_recompute(data, args.category_id)
-            connections.close_all()
-            print(f"3. burst of {args.burst:,} saves ...", flush=True)
-            worker = start_worker(log_dir)
-            services.append(worker)
-            burst = bench_burst(data, args.category_id, worker, saves=args.burst, processes=args.processes)
-            web = None
-            if not args.http_with_worker:
-                worker.stop()  # both servers of section 4 get the same machine (recomputes were measured above)
+            rc = burst = web = None
+            if not args.skip_recompute:
+                print("1-2. recomputes ...", flush=True)
+                rc = bench_recompute(data, args.category_id)
+                connections.close_all()
+            if not args.skip_burst:
+                print(f"3. burst of {args.burst:,} saves ...", flush=True)
+                worker = start_worker(log_dir)
+                services.append(worker)
+                burst = bench_burst(data, args.category_id, worker, saves=args.burst, processes=args.processes)
+                if not args.http_with_worker:
+                    worker.stop()  # both servers of section 4 get the same machine (recomputes were measured above)
+            elif args.http_with_worker and not args.skip_http:
+                services.append(start_worker(log_dir))
             if not args.skip_http:
                 print(f"4. HTTP, {HTTP_CLIENTS} clients, {args.http_seconds:.0f} s per server ...", flush=True)
                 web = bench_http(data, log_dir, seconds=args.http_seconds)
-            worker.stop()
+            for service in services:
+                service.stop()
             report(args, data, rc, burst, web)
     finally:
         for service in services:

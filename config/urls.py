@@ -12,6 +12,11 @@ admin.site.site_title = "Frontrunner admin"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", healthz, name="healthz"),
+    # The API first: its calls are the most frequent, and URLs are tried in order.
+    path("api/", include("config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("accounts/", include("accounts.urls")),
     path("", include("predictions.urls")),
@@ -22,10 +27,6 @@ urlpatterns = [
     path("", include("leaderboards.newsletter_urls")),
     path("", include("forums.urls")),
     path("", include("films.urls")),
-    path("api/", include("config.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 
 from django.db.models import Case, F, IntegerField, Prefetch, Value, When, Window
 from django.db.models.functions import RowNumber
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -33,11 +34,12 @@ from config.api import (
     request_data,
     validated,
 )
+from config.authentication import TokenAuthentication
 from films.api import CeremonyRefSerializer, FilmRefSerializer
 from films.models import Category, Ceremony, Film, Round
 from predictions import odds as engine
 from predictions.models import RATIONALE_MAX, Ballot, Odds, OddsHistory, Pick, Segment
-from predictions.services import ballot_save
+from predictions.services import ballot_save, save_rules
 
 MAX_RANKING = 100
 # "Movement" compares the odds with what they were this long before.
@@ -66,7 +68,7 @@ class AuthenticatedApi(APIView):
     """Token first, so that a request without credentials gets a 401 with `WWW-Authenticate: Token`.
     Session authentication keeps DRF's CSRF check on unsafe methods."""
 
-    authentication_classes = [authentication.TokenAuthentication, authentication.SessionAuthentication]
+    authentication_classes = [TokenAuthentication, authentication.SessionAuthentication]
     permission_classes = [permissions.IsAuthenticated]
 
 
@@ -82,17 +84,17 @@ class RoundSerializer(serializers.ModelSerializer):
         return round_.is_open()
 
 
+# Plain serializers, not ModelSerializers: every saved ballot is rendered with them, and a ModelSerializer
+# rebuilds its fields from the model on each use.
 @extend_schema_serializer(component_name="Pick")
-class PickSerializer(serializers.ModelSerializer):
+class PickSerializer(serializers.Serializer):
     contender = serializers.IntegerField(source="contender_id")
-
-    class Meta:
-        model = Pick
-        fields = ["contender", "rank", "rationale"]
+    rank = serializers.IntegerField(min_value=1)
+    rationale = serializers.CharField(max_length=RATIONALE_MAX, allow_blank=True)
 
 
 @extend_schema_serializer(component_name="Ballot")
-class BallotSerializer(serializers.ModelSerializer):
+class BallotSerializer(serializers.Serializer):
     """A user's ranking of one category in one round."""
 
     # Needs `picks` prefetched in rank order (_ballots()).
@@ -100,10 +102,7 @@ class BallotSerializer(serializers.ModelSerializer):
     round = serializers.IntegerField(source="round_id")
     ranking = serializers.SerializerMethodField(help_text="Contender ids, best first.")
     picks = PickSerializer(many=True, source="ranked_picks")
-
-    class Meta:
-        model = Ballot
-        fields = ["category", "round", "ranking", "picks", "saved_at"]
+    saved_at = serializers.DateTimeField(help_text=Ballot._meta.get_field("saved_at").help_text)
 
     def get_ranking(self, ballot) -> list[int]:
         return [pick.contender_id for pick in ballot.ranked_picks]
@@ -357,10 +356,12 @@ class BallotApi(AuthenticatedApi):
         },
     )
     def put(self, request, category_id: int):
-        category = get_object_or_404(Category.objects.select_related("ceremony"), pk=category_id)
+        rules = save_rules(category_id)  # the category, from this process's cache (the save re-checks it)
+        if rules is None:
+            raise Http404("No Category matches the given query.")
         data = _validated(self.InputSerializer(data=_request_data(request)))
         ballot = ballot_save(
-            user=request.user, category=category, ranking=data["ranking"], rationales=data["rationales"]
+            user=request.user, category=rules.category, ranking=data["ranking"], rationales=data["rationales"]
         )
         return Response(BallotSerializer(ballot).data)  # the picks it just wrote: no second read
 

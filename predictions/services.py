@@ -11,6 +11,8 @@ the odds: the stale version in the database is what the periodic sweep catches u
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
@@ -48,6 +50,99 @@ def eligible_contenders(category: Category, round_: Round):
     return contenders
 
 
+# What a save checks about a category rarely changes: its ceremony's round windows and its contenders. Each
+# process keeps them this long. The time is still compared with each round's window on every save, and the
+# PostgreSQL save statement re-checks the open round and the contenders against the tables, so a stale entry
+# only costs the slower path: a round closes exactly on time, and an edited round or list applies at once.
+# (A category's name, class and slots may lag this long in error messages and the nominations prior.)
+SAVE_RULES_TTL_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class SaveRules:
+    """A category and what a save of it checks, as loaded at `loaded_at` (time.monotonic())."""
+
+    category: Category
+    rounds: tuple[Round, ...]  # the ceremony's rounds, latest opening first
+    nominees: frozenset[int]  # eligible in the winners round
+    long_list: frozenset[int]  # every contender: eligible in the nominations round
+    loaded_at: float
+
+    def round_open(self, now: datetime) -> Round | None:
+        """As round_open_for(): the latest-opening round of the ceremony open at `now`."""
+        return next((round_ for round_ in self.rounds if round_.is_open(now)), None)
+
+    def eligible(self, round_: Round) -> frozenset[int]:
+        return self.nominees if round_.kind == Round.Kind.WINNERS else self.long_list
+
+
+_save_rules: dict[int, SaveRules] = {}
+
+
+def save_rules(category_id: int) -> SaveRules | None:
+    """The category's SaveRules from this process's cache (loaded in three queries when missing or older
+    than SAVE_RULES_TTL_SECONDS); None if there is no such category. Read-only: shared between threads."""
+    rules = _save_rules.get(category_id)
+    if rules is not None and time.monotonic() - rules.loaded_at < SAVE_RULES_TTL_SECONDS:
+        return rules
+    category = Category.objects.select_related("ceremony").filter(pk=category_id).first()
+    if category is None:
+        _save_rules.pop(category_id, None)
+        return None
+    rounds = tuple(Round.objects.filter(ceremony_id=category.ceremony_id).order_by("-opens_at"))
+    contenders = list(Contender.objects.filter(category=category).values_list("id", "is_nominee"))
+    rules = SaveRules(
+        category=category,
+        rounds=rounds,
+        nominees=frozenset(pk for pk, nominee in contenders if nominee),
+        long_list=frozenset(pk for pk, _ in contenders),
+        loaded_at=time.monotonic(),
+    )
+    _save_rules[category_id] = rules
+    return rules
+
+
+def save_rules_forget(category_id: int | None = None) -> None:
+    """Drop this process's cached rules of one category (None: of every category)."""
+    if category_id is None:
+        _save_rules.clear()
+    else:
+        _save_rules.pop(category_id, None)
+
+
+def _check_ballot(*, user, category: Category, round_: Round | None, eligible, ranking, rationales) -> None:
+    """Every rule of a save, in the order a person should hear about them. Raises ValidationError."""
+    if user is None or not user.is_authenticated:
+        raise ValidationError("Log in to save your predictions.", code="anonymous")
+    if not user.is_active:
+        raise ValidationError("This account is not active.", code="inactive")
+    if not category.is_competitive:
+        raise ValidationError("Honorary and technical awards are not predicted.", code="not_competitive")
+    if round_ is None:
+        raise ValidationError(f"Predictions for {category.display_name} are closed.", code="closed")
+    if not ranking:
+        raise ValidationError("Rank at least one contender.", code="empty")
+    if len(ranking) != len(set(ranking)):
+        raise ValidationError("Rank each contender at most once.", code="duplicate")
+    if not set(ranking) <= eligible:
+        raise ValidationError(
+            f"Rank only the contenders of {category.display_name} in this round.", code="wrong_contender"
+        )
+    if rationales:
+        if not user.predicts_publicly:
+            raise ValidationError("Only experts and editors add a rationale to their picks.", code="rationale_role")
+        if not set(rationales) <= set(ranking):
+            raise ValidationError("A rationale must belong to a contender you ranked.", code="rationale_contender")
+        if any(len(text) > RATIONALE_MAX for text in rationales.values()):
+            raise ValidationError(f"A rationale is at most {RATIONALE_MAX} characters.", code="rationale_length")
+
+
+def _prior(round_: Round, category: Category, eligible) -> float:
+    """The stake of a pick before the category's first recompute: the even prior of its slots."""
+    slots = 1 if round_.kind == Round.Kind.WINNERS else max(1, min(category.slots, len(eligible)))
+    return slots / len(eligible)
+
+
 @transaction.atomic
 def ballot_save(
     *,
@@ -65,31 +160,23 @@ def ballot_save(
     """
     now = now or timezone.now()
     rationales = {int(k): (v or "").strip() for k, v in (rationales or {}).items() if (v or "").strip()}
-    if user is None or not user.is_authenticated:
-        raise ValidationError("Log in to save your predictions.", code="anonymous")
-    if not user.is_active:
-        raise ValidationError("This account is not active.", code="inactive")
-    if not category.is_competitive:
-        raise ValidationError("Honorary and technical awards are not predicted.", code="not_competitive")
+    ballot = None
+    if connection.vendor == "postgresql":
+        ballot = _ballot_save_cached(user=user, category=category, ranking=ranking, rationales=rationales, now=now)
+    if ballot is None:
+        ballot = _ballot_save_checked(user=user, category=category, ranking=ranking, rationales=rationales, now=now)
+    transaction.on_commit(lambda: odds_request(round_id=ballot.round_id, category_id=ballot.category_id))
+    return ballot
+
+
+def _ballot_save_checked(*, user, category: Category, ranking, rationales, now: datetime) -> Ballot:
+    """The portable save (SQLite, and PostgreSQL when the cached rules are stale): every rule read from the
+    tables, then the ORM's statements. Call inside the saving transaction."""
     round_ = round_open_for(category, now=now)
-    if round_ is None:
-        raise ValidationError(f"Predictions for {category.display_name} are closed.", code="closed")
-    if not ranking:
-        raise ValidationError("Rank at least one contender.", code="empty")
-    if len(ranking) != len(set(ranking)):
-        raise ValidationError("Rank each contender at most once.", code="duplicate")
-    eligible = set(eligible_contenders(category, round_).values_list("id", flat=True))
-    if not set(ranking) <= eligible:
-        raise ValidationError(
-            f"Rank only the contenders of {category.display_name} in this round.", code="wrong_contender"
-        )
-    if rationales:
-        if not user.predicts_publicly:
-            raise ValidationError("Only experts and editors add a rationale to their picks.", code="rationale_role")
-        if not set(rationales) <= set(ranking):
-            raise ValidationError("A rationale must belong to a contender you ranked.", code="rationale_contender")
-        if any(len(text) > RATIONALE_MAX for text in rationales.values()):
-            raise ValidationError(f"A rationale is at most {RATIONALE_MAX} characters.", code="rationale_length")
+    eligible = set(eligible_contenders(category, round_).values_list("id", flat=True)) if round_ else set()
+    _check_ballot(
+        user=user, category=category, round_=round_, eligible=eligible, ranking=ranking, rationales=rationales
+    )
 
     # One statement creates the ballot or stamps its save time; on a conflict it also locks the
     # row, so two saves of the same ballot (two tabs) run one after the other: the last one wins.
@@ -102,7 +189,7 @@ def ballot_save(
     Pick.objects.filter(ballot_id=ballot.pk).delete()
     # Each pick is staked at the Combined odds of the moment (scoring pays out at them); before the
     # category's first recompute, at the even prior of its slots among its contenders.
-    slots = 1 if round_.kind == Round.Kind.WINNERS else max(1, min(category.slots, len(eligible)))
+    prior = _prior(round_, category, eligible)
     locked = dict(
         Odds.objects.filter(
             round=round_, category=category, segment=Segment.COMBINED, contender_id__in=ranking
@@ -114,7 +201,7 @@ def ballot_save(
             contender_id=contender_id,
             rank=rank,
             rationale=rationales.get(contender_id, ""),
-            locked_probability=locked.get(contender_id, slots / len(eligible)),
+            locked_probability=locked.get(contender_id, prior),
             round=round_,
             category=category,
             user=user,
@@ -122,8 +209,146 @@ def ballot_save(
         for rank, contender_id in enumerate(ranking, start=1)
     )
     odds_mark_stale(round_id=round_.id, category_id=category.id)
-    transaction.on_commit(lambda: odds_request(round_id=round_.id, category_id=category.id))
     return ballot
+
+
+def _ballot_save_cached(*, user, category: Category, ranking, rationales, now: datetime) -> Ballot | None:
+    """The fast save on PostgreSQL: the rules checked against this process's SaveRules, then two statements
+    that re-check them against the tables. None, having changed nothing, when the rules came from a stale
+    cache entry or refuse the save: the caller then runs _ballot_save_checked, which has the last word.
+    Call inside the saving transaction."""
+    rules = save_rules(category.pk)
+    if rules is None:
+        return None
+    round_ = rules.round_open(now)
+    eligible = rules.eligible(round_) if round_ else frozenset()
+    try:
+        _check_ballot(
+            user=user, category=category, round_=round_, eligible=eligible, ranking=ranking, rationales=rationales
+        )
+    except ValidationError:
+        save_rules_forget(category.pk)  # maybe stale: the checked path reads the tables and says why
+        return None
+    ballot_id, created_at = None, None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BALLOT_UPSERT,
+            {
+                "user": user.pk,
+                "round": round_.pk,
+                "category": category.pk,
+                "ceremony": category.ceremony_id,
+                "now": now,
+                "winners": round_.kind == Round.Kind.WINNERS,
+                "eligible": sorted(eligible),
+            },
+        )
+        row = cursor.fetchone()
+        if row is None:  # the tables disagree with the cached rules: nothing was written
+            save_rules_forget(category.pk)
+            return None
+        ballot_id, created_at = row
+        # A second statement, so that it sees the picks of a save of the same ballot that held the row lock.
+        cursor.execute(
+            _PICKS_REPLACE,
+            {
+                "ballot": ballot_id,
+                "user": user.pk,
+                "round": round_.pk,
+                "category": category.pk,
+                "contenders": list(ranking),
+                "ranks": list(range(1, len(ranking) + 1)),
+                "rationales": [rationales.get(contender_id, "") for contender_id in ranking],
+                "prior": _prior(round_, category, eligible),
+                "combined": Segment.COMBINED.value,
+            },
+        )
+        picks = cursor.fetchall()
+    ballot = Ballot(id=ballot_id, user=user, round=round_, category=category, created_at=created_at, saved_at=now)
+    ballot.saved_picks = [
+        Pick(
+            id=pick_id,
+            ballot=ballot,
+            contender_id=contender_id,
+            rank=rank,
+            rationale=rationale,
+            locked_probability=locked_probability,
+            round=round_,
+            category=category,
+            user=user,
+        )
+        for pick_id, contender_id, rank, rationale, locked_probability in picks
+    ]
+    for pick in ballot.saved_picks:
+        pick._state.adding, pick._state.db = False, "default"
+    ballot._state.adding, ballot._state.db = False, "default"
+    return ballot
+
+
+def _table(model, *fields: str) -> dict[str, str]:
+    names = {"table": model._meta.db_table}
+    names.update({field: model._meta.get_field(field).column for field in fields})
+    return names
+
+
+# Creates the ballot or stamps its save time, and locks its row (two tabs saving one ballot run one after the
+# other), only if the tables agree with the cached rules: the round is the ceremony's latest-opening open round
+# and the category's eligible contenders are exactly the cached ones. Returns (id, created_at), or no row.
+_BALLOT_UPSERT = """
+WITH open_round AS (
+    SELECT r.id FROM {round[table]} r
+    WHERE r.id = %(round)s AND r.{round[ceremony]} = %(ceremony)s
+      AND r.{round[opens_at]} <= %(now)s AND r.{round[closes_at]} > %(now)s
+      AND NOT EXISTS (
+          SELECT 1 FROM {round[table]} o
+          WHERE o.{round[ceremony]} = r.{round[ceremony]} AND o.{round[opens_at]} > r.{round[opens_at]}
+            AND o.{round[opens_at]} <= %(now)s AND o.{round[closes_at]} > %(now)s
+      )
+), eligible AS (
+    SELECT coalesce(array_agg(c.id ORDER BY c.id), '{{}}') AS ids FROM {contender[table]} c
+    WHERE c.{contender[category]} = %(category)s AND (c.{contender[is_nominee]} OR NOT %(winners)s)
+)
+INSERT INTO {ballot[table]} ({ballot[user]}, {ballot[round]}, {ballot[category]}, {ballot[created_at]},
+                             {ballot[saved_at]})
+SELECT %(user)s, open_round.id, %(category)s, %(now)s, %(now)s FROM open_round, eligible
+WHERE eligible.ids = %(eligible)s::bigint[]
+ON CONFLICT ({ballot[user]}, {ballot[round]}, {ballot[category]})
+DO UPDATE SET {ballot[saved_at]} = EXCLUDED.{ballot[saved_at]}
+RETURNING id, {ballot[created_at]}
+""".format(
+    round=_table(Round, "ceremony", "opens_at", "closes_at"),
+    contender=_table(Contender, "category", "is_nominee"),
+    ballot=_table(Ballot, "user", "round", "category", "created_at", "saved_at"),
+)
+
+# Replaces the ballot's picks, each staked at the contender's Combined odds of the moment (else the prior), and
+# bumps the category's ballot version (the stale mark the recompute and the sweep catch up). The insert waits
+# for the delete (it reads its count), so the ballot's old ranks are gone before the new ones are checked.
+_PICKS_REPLACE = """
+WITH gone AS (
+    DELETE FROM {pick[table]} WHERE {pick[ballot]} = %(ballot)s RETURNING 1
+), fresh AS (
+    INSERT INTO {pick[table]} ({pick[ballot]}, {pick[contender]}, {pick[rank]}, {pick[rationale]},
+                               {pick[locked_probability]}, {pick[round]}, {pick[category]}, {pick[user]})
+    SELECT %(ballot)s, r.contender_id, r.rank, r.rationale, coalesce(o.{odds[probability]}, %(prior)s),
+           %(round)s, %(category)s, %(user)s
+    FROM unnest(%(contenders)s::bigint[], %(ranks)s::int[], %(rationales)s::text[]) AS r(contender_id, rank, rationale)
+    LEFT JOIN {odds[table]} o ON o.{odds[round]} = %(round)s AND o.{odds[contender]} = r.contender_id
+                              AND o.{odds[segment]} = %(combined)s
+    WHERE (SELECT count(*) FROM gone) >= 0
+    RETURNING id, {pick[contender]}, {pick[rank]}, {pick[rationale]}, {pick[locked_probability]}
+), bumped AS (
+    INSERT INTO {state[table]} ({state[round]}, {state[category]}, {state[ballot_version]}, {state[odds_version]})
+    VALUES (%(round)s, %(category)s, 1, 0)
+    ON CONFLICT ({state[round]}, {state[category]})
+    DO UPDATE SET {state[ballot_version]} = {state[table]}.{state[ballot_version]} + 1
+)
+SELECT * FROM fresh ORDER BY 3
+""".format(
+    pick=_table(Pick, "ballot", "contender", "rank", "rationale", "locked_probability", "round", "category", "user"),
+    odds=_table(Odds, "probability", "round", "contender", "segment"),
+    state=_table(OddsState, "round", "category", "ballot_version", "odds_version"),
+)
 
 
 def odds_mark_stale(*, round_id: int, category_id: int) -> None:
@@ -174,10 +399,11 @@ def _segment_counts(round_: Round, category: Category, slots: int) -> tuple[pd.D
         Segment.TOP24: Q(top24__isnull=False),
     }
     aggregates = {}
+    # Counting user_id, never NULL, counts the picks: it is in pick_odds_idx, so only the index is read.
     for segment, condition in segment_filters.items():
-        aggregates[f"first_{segment}"] = Count("id", filter=condition & Q(rank=1))
+        aggregates[f"first_{segment}"] = Count("user", filter=condition & Q(rank=1))
         if slots > 1:  # in the winners round the top-1 places are the first places
-            aggregates[f"hits_{segment}"] = Count("id", filter=condition & Q(rank__lte=slots))
+            aggregates[f"hits_{segment}"] = Count("user", filter=condition & Q(rank__lte=slots))
     rows = list(
         Pick.objects.filter(round=round_, category=category, rank__lte=slots)
         .alias(top24=top24)

@@ -33,6 +33,17 @@ def eager_tasks(request):
     app.conf.task_always_eager = eager
 
 
+@pytest.fixture(autouse=True)
+def fresh_process_caches():
+    """Each test starts with no cached save rules: ids come back after a rollback on SQLite. (The token
+    cache needs no clearing: every test's tokens are new random keys.)"""
+    from predictions.services import save_rules_forget
+
+    save_rules_forget()
+    yield
+    save_rules_forget()
+
+
 @pytest.fixture(scope="module")
 def oscars(django_db_setup, django_db_blocker):
     """The whole Academy Awards history, imported once per test module and rolled back after it.

@@ -5,7 +5,9 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from films.models import Contender, Round
 from predictions.models import Ballot, Odds, OddsHistory, OddsState, Pick
 from predictions.services import ballot_save, odds_recompute, odds_sweep
 from tests.factories import CategoryFactory, ContenderFactory
@@ -203,3 +205,59 @@ def test_each_pick_is_staked_at_the_combined_odds_of_its_save(season, fan, exper
     stakes = {p.contender_id: p.locked_probability for p in second.saved_picks}
     assert stakes[picture[0].id] > stakes[picture[2].id]
     assert stakes != {cid: combined[cid] for cid in stakes}
+
+
+# The per-process rules a save is checked against (services.save_rules) may be up to SAVE_RULES_TTL_SECONDS
+# old; what the tables say wins at once.
+
+
+def test_a_round_closed_after_its_rules_were_cached_refuses_at_once(season, fan):
+    picture = season["nominees"]["picture"]
+    ballot_save(user=fan, category=season["picture"], ranking=ids(picture))  # caches the rules
+    Round.objects.filter(pk=season["round"].pk).update(closes_at=timezone.now() - timedelta(seconds=1))
+    with pytest.raises(ValidationError, match="closed"):
+        ballot_save(user=fan, category=season["picture"], ranking=ids(picture[::-1]))
+    assert list(Pick.objects.order_by("rank").values_list("contender_id", flat=True)) == ids(picture)
+    assert _state(season).ballot_version == 1
+
+
+def test_a_contender_dropped_after_the_rules_were_cached_is_refused_at_once(season, fan):
+    picture = season["nominees"]["picture"]
+    ballot_save(user=fan, category=season["picture"], ranking=ids(picture))
+    Contender.objects.filter(pk=picture[2].pk).update(is_nominee=False)
+    with pytest.raises(ValidationError, match="Rank only the contenders"):
+        ballot_save(user=fan, category=season["picture"], ranking=ids(picture[::-1]))
+    assert list(Pick.objects.order_by("rank").values_list("contender_id", flat=True)) == ids(picture)
+    ballot = ballot_save(user=fan, category=season["picture"], ranking=ids(picture[:2]))
+    assert [pick.contender_id for pick in ballot.ranked_picks] == ids(picture[:2])
+
+
+def test_a_round_opened_after_the_rules_were_cached_gets_the_next_save(season, fan):
+    picture = season["nominees"]["picture"]
+    ballot_save(user=fan, category=season["picture"], ranking=ids(picture))
+    Round.objects.filter(pk=season["round"].pk).update(opens_at=season["now"] - timedelta(days=30))
+    nominations = Round.objects.create(
+        ceremony=season["ceremony"],
+        kind=Round.Kind.NOMINATIONS,
+        opens_at=season["now"] - timedelta(days=1),
+        closes_at=season["now"] + timedelta(days=1),
+    )
+    ranking = [season["long_list"].id, *ids(picture)]
+    ballot = ballot_save(user=fan, category=season["picture"], ranking=ranking)
+    assert ballot.round_id == nominations.id
+    assert list(Pick.objects.filter(round=nominations).order_by("rank").values_list("contender_id", flat=True)) == (
+        ranking
+    )
+
+
+def test_a_reordered_ranking_replaces_every_pick_and_returns_them_best_first(season, fan, expert):
+    picture = season["nominees"]["picture"]
+    ballot_save(user=expert, category=season["picture"], ranking=ids(picture))
+    ballot = ballot_save(
+        user=expert, category=season["picture"], ranking=ids(picture[::-1]), rationales={picture[0].id: "Late surge"}
+    )
+    saved = [(pick.contender_id, pick.rank, pick.rationale) for pick in ballot.ranked_picks]
+    stored = list(Pick.objects.filter(ballot=ballot).order_by("rank").values_list("contender_id", "rank", "rationale"))
+    assert saved == stored == [(picture[2].id, 1, ""), (picture[1].id, 2, ""), (picture[0].id, 3, "Late surge")]
+    assert all(pick.pk for pick in ballot.ranked_picks)
+    assert Ballot.objects.get().saved_at == ballot.saved_at
