@@ -52,7 +52,6 @@ def final(db):
             accuracy=correct / decided,
             points=points,
             final_saved_at=NOW - timedelta(days=3),
-            computed_at=NOW,
         )
     return {"ceremony": ceremony, "round": round_, "users": users, "state": state}
 
