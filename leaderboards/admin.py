@@ -33,7 +33,7 @@ class AnnouncementAdmin(ReadOnlyAdmin):
 
 @admin.register(Standing)
 class StandingAdmin(ReadOnlyAdmin):
-    list_display = ["rank", "user", "segment", "round", "accuracy", "points", "correct", "decided", "computed_at"]
+    list_display = ["rank", "user", "segment", "round", "accuracy", "points", "correct", "decided"]
     list_select_related = ["user", "round__ceremony__show"]
     list_filter = ["segment", "round__kind", "round__ceremony"]
     search_fields = ["user__display_name", "user__email"]

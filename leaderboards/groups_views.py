@@ -3,11 +3,13 @@ winners (the measures and their rules are in `leaderboards.groups`). Five querie
 the ceremony, its winners round, the count of competitive categories, the winners, the odds at close.
 """
 
+import hashlib
 import math
 
 import pandas as pd
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.generic import TemplateView
 
 from films.models import Category, Contender, Round
@@ -49,17 +51,36 @@ def _number(value: float, digits: int = 3) -> str:
     return "—" if value is None or math.isnan(value) else f"{value:.{digits}f}".replace("-", "−")
 
 
+# How often static/js/live.js asks for the table while the envelopes are opening (as the leaderboard does).
+LIVE_POLL_SECONDS = 5
+
+
 class GroupsView(CeremonyMixin, TemplateView):
-    """The side-by-side table: favourites that won, Brier score and log score per segment."""
+    """The side-by-side table: favourites that won, Brier score and log score per segment. While winners remain
+    to be announced after predictions closed, static/js/live.js polls `?fragment=1` (the `table` partial only) and
+    swaps it in when its version (the announced winners) changed, exactly as on the leaderboard."""
 
     template_name = "leaderboards/groups.html"
+
+    @property
+    def is_fragment(self) -> bool:
+        return self.request.GET.get("fragment") == "1"
+
+    def get_template_names(self):
+        return [f"{self.template_name}#table"] if self.is_fragment else [self.template_name]
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if self.is_fragment:
+            add_never_cache_headers(response)
+        return response
 
     def get_context_data(self, **kwargs):
         ceremony = self.get_ceremony()
         winners_round = ceremony.rounds.filter(kind=Round.Kind.WINNERS).first()
         total = ceremony.categories.competitive().count()
         now = timezone.now()
-        state, rows, announced = "", [], 0
+        state, rows, announced, pairs = "", [], 0, ""
         if winners_round is None:
             state = "no_round"
         elif winners_round.closes_at > now:
@@ -67,6 +88,7 @@ class GroupsView(CeremonyMixin, TemplateView):
         else:
             winners = announced_winners(ceremony)
             announced = winners["category_id"].nunique()
+            pairs = ",".join(f"{c}:{w}" for c, w in sorted(winners.itertuples(index=False, name=None)))
             if not announced:
                 state = "none_announced"
             else:
@@ -81,6 +103,10 @@ class GroupsView(CeremonyMixin, TemplateView):
             rows=rows,
             announced=announced,
             total=total,
+            live=state not in ("no_round", "open") and announced < total,
+            poll_seconds=LIVE_POLL_SECONDS,
+            version=hashlib.sha256(f"{state}|{pairs}".encode()).hexdigest()[:16],
+            summary=f"{announced} of {total} categories announced" if announced else "",
             leaderboard_url=reverse("leaderboards:leaderboard", kwargs=self.ceremony_kwargs()),
             odds_url=reverse("odds:ceremony_odds", kwargs=self.ceremony_kwargs()),
             **kwargs,

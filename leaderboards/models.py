@@ -80,7 +80,8 @@ class Standing(models.Model):
     final_saved_at = models.DateTimeField(help_text="The user's last save in the round: the last tie-break.")
     best_rank = models.PositiveIntegerField(null=True, blank=True, help_text="While live: the best final rank left.")
     worst_rank = models.PositiveIntegerField(null=True, blank=True, help_text="While live: the worst final rank left.")
-    computed_at = models.DateTimeField()
+    # When the standings were rebuilt is LeaderboardState.computed_at (one row), so that a recompute leaves the rows
+    # whose values did not change untouched.
 
     objects = StandingQuerySet.as_manager()
 

@@ -46,7 +46,13 @@ class SentView(TemplateView):
 
 
 class ConfirmView(View):
+    """The link in the confirmation e-mail. GET only shows a "Confirm" button: mail filters that open every link
+    of a message must not subscribe an address nobody confirmed. The POST (with the CSRF token) confirms."""
+
     def get(self, request, token):
+        return render(request, "leaderboards/newsletter_confirm.html", {"token": token, "ask": True})
+
+    def post(self, request, token):
         try:
             subscription = newsletter_confirm(signed_token=token)
         except ValidationError as error:

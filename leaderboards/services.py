@@ -10,13 +10,16 @@ upserts, so running it twice, or after a crash, gives the same standings.
 
 from __future__ import annotations
 
+import io
 import logging
+import threading
 from datetime import datetime
 
 import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,7 +27,7 @@ from config.coalesce import recompute_request, recompute_started
 from films.models import Category, Ceremony, Contender, Round
 from leaderboards import scoring
 from leaderboards.models import Announcement, LeaderboardState, Standing
-from predictions.models import Ballot, Pick, Segment, Top24Member
+from predictions.models import Ballot, OddsState, Pick, Segment, Top24Member
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +50,9 @@ STANDING_FIELDS = [
     "final_saved_at",
     "best_rank",
     "worst_rank",
-    "computed_at",
 ]
+# Closed rounds whose picks frame a process keeps (a few tens of MB each at 100,000 users x 23 categories).
+PICKS_CACHE_ROUNDS = 4
 
 
 def _check_editor(user, message: str) -> None:
@@ -178,23 +182,110 @@ def _lock_ceremony(ceremony_id: int) -> None:
 PICK_COLUMNS = ["round_id", "user_id", "category_id", "contender_id", "rank", "locked_probability", "saved_at"]
 
 
-def _picks(rounds: list[Round]) -> pd.DataFrame:
-    """One query: the picks that can score in each round (the first place in the winners round, the top K
-    in the nominations round) of the competitive categories, with their ballot's save time."""
+class _EpochMicroseconds(Func):
+    """A timestamp as whole microseconds since the epoch (PostgreSQL: EXTRACT gives an exact numeric)."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+    output_field = BigIntegerField()
+
+
+def _scoring_picks(rounds: list[Round]):
+    """The picks that can score in each round (the first place in the winners round, the top K in the
+    nominations round) of the competitive categories."""
     scoring_ranks = Q()
     for round_ in rounds:
         if round_.kind == Round.Kind.WINNERS:
             scoring_ranks |= Q(round_id=round_.id, rank=1)
         else:  # K = the category's slots (at least one), as ballot_save stakes them
             scoring_ranks |= Q(round_id=round_.id) & (Q(rank__lte=F("category__slots")) | Q(rank=1))
-    rows = (
-        Pick.objects.filter(scoring_ranks, category__award_class__in=Category.COMPETITIVE_CLASSES)
-        .order_by()
-        .values_list(*PICK_COLUMNS[:-1], "ballot__saved_at")
+    return Pick.objects.filter(scoring_ranks, category__award_class__in=Category.COMPETITIVE_CLASSES).order_by()
+
+
+def _read_picks(rounds: list[Round]) -> pd.DataFrame:
+    """One query: the scoring picks of `rounds` with their ballot's save time.
+
+    PostgreSQL: COPY ... TO STDOUT as CSV into pandas.read_csv, the save time as epoch microseconds, so that
+    millions of rows never become Python tuples and datetimes. Elsewhere (SQLite): the same QuerySet's values."""
+    picks = _scoring_picks(rounds)
+    if connection.vendor == "postgresql":
+        sql, params = (
+            picks.annotate(saved_us=_EpochMicroseconds("ballot__saved_at"))
+            .values_list(*PICK_COLUMNS[:-1], "saved_us")
+            .query.sql_with_params()
+        )
+        buffer = io.BytesIO()
+        with connection.cursor() as cursor:
+            cursor.copy_expert(cursor.mogrify(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params).decode(), buffer)
+        buffer.seek(0)
+        dtypes = {"round_id": "int64", "user_id": "int64", "category_id": "int64", "contender_id": "int64",
+                  "rank": "int64", "locked_probability": "float64", "saved_at": "int64"}  # fmt: skip
+        frame = pd.read_csv(buffer, header=None, names=PICK_COLUMNS, dtype=dtypes, engine="c")
+        frame["saved_at"] = pd.to_datetime(frame["saved_at"], unit="us", utc=True)
+        return frame
+    rows = picks.values_list(*PICK_COLUMNS[:-1], "ballot__saved_at")
+    frame = pd.DataFrame(list(rows), columns=PICK_COLUMNS)
+    frame["saved_at"] = pd.to_datetime(frame["saved_at"], utc=True)
+    return frame
+
+
+# Per process: round id -> (fingerprint, picks frame) for closed rounds. Safe because a closed round's picks do
+# not change (ballot_save refuses, the admin is read-only); what could still change them (a save after the round
+# is reopened, a user or ballot deleted) moves the fingerprint, which is checked by one query every recompute.
+_picks_cache: dict[int, tuple[tuple, pd.DataFrame]] = {}
+_picks_cache_lock = threading.Lock()
+
+
+def picks_cache_clear() -> None:
+    with _picks_cache_lock:
+        _picks_cache.clear()
+
+
+def _fingerprints(rounds: list[Round]) -> dict[int, tuple]:
+    """One query: per round, (closing time, ballots, sum of the categories' ballot versions). Every ballot_save
+    bumps a ballot version in its transaction; deleting a ballot (or its user) changes the count."""
+    ballots = (
+        Ballot.objects.filter(round_id=OuterRef("pk")).order_by().values("round_id").annotate(n=Count("*")).values("n")
     )
-    picks = pd.DataFrame(list(rows), columns=PICK_COLUMNS)
-    picks["saved_at"] = pd.to_datetime(picks["saved_at"], utc=True)
-    return picks
+    versions = (
+        OddsState.objects.filter(round_id=OuterRef("pk"))
+        .order_by()
+        .values("round_id")
+        .annotate(v=Sum("ballot_version"))
+        .values("v")
+    )
+    rows = (
+        Round.objects.filter(id__in=[r.id for r in rounds])
+        .annotate(ballot_count=Coalesce(Subquery(ballots), 0), version_sum=Coalesce(Subquery(versions), 0))
+        .values_list("id", "closes_at", "ballot_count", "version_sum")
+    )
+    return {pk: (closes_at, int(n), int(v)) for pk, closes_at, n, v in rows}
+
+
+def _picks(rounds: list[Round], now: datetime) -> dict[int, pd.DataFrame]:
+    """round id -> the round's scoring picks (round_id dropped): closed rounds from the process's cache when their
+    fingerprint still matches, the rest (open rounds, misses) with one query. Callers must not modify the frames."""
+    closed = [r for r in rounds if r.closes_at <= now]
+    fingerprints = _fingerprints(closed) if closed else {}
+    with _picks_cache_lock:
+        found = {
+            r.id: _picks_cache[r.id][1]
+            for r in closed
+            if r.id in _picks_cache and _picks_cache[r.id][0] == fingerprints.get(r.id)
+        }
+    missing = [r for r in rounds if r.id not in found]
+    if not missing:
+        return found
+    read = _read_picks(missing)
+    for round_id, mine in read.groupby("round_id", sort=False):
+        found[int(round_id)] = mine.drop(columns="round_id").reset_index(drop=True)
+    with _picks_cache_lock:
+        for round_ in missing:
+            if round_.id in fingerprints and round_.id in found:
+                _picks_cache.pop(round_.id, None)
+                _picks_cache[round_.id] = (fingerprints[round_.id], found[round_.id])
+        while len(_picks_cache) > PICKS_CACHE_ROUNDS:
+            _picks_cache.pop(next(iter(_picks_cache)))
+    return found
 
 
 def _contenders(ceremony_id: int) -> pd.DataFrame:
@@ -272,21 +363,94 @@ def leaderboard_recompute(*, ceremony_id: int, now: datetime | None = None) -> L
 
     with_ballots = Exists(Ballot.objects.filter(round_id=OuterRef("pk")))
     rounds = list(Round.objects.filter(ceremony_id=ceremony_id).filter(with_ballots).order_by("opens_at"))
-    picks = _picks(rounds) if rounds else pd.DataFrame(columns=PICK_COLUMNS)
+    picks = _picks(rounds, now) if rounds else {}
     contenders = _contenders(ceremony_id)
     roles, top24 = _members(ceremony_id)
 
-    fresh = []
+    boards = []
     for round_ in rounds:
-        mine = picks[picks["round_id"] == round_.id].drop(columns="round_id").reset_index(drop=True)
-        if mine.empty:
+        mine = picks.get(round_.id)
+        if mine is None or mine.empty:
             continue
         winners, slots, decided = _results(round_, contenders, now)
         members = _segment_members(sorted(int(u) for u in mine["user_id"].unique()), roles, top24)
         board = scoring.score(mine, winners, kind=round_.kind, slots=slots, decided=decided, members=members)
-        fresh += [
+        boards.append(board.assign(round_id=round_.id))
+    board = pd.concat(boards, ignore_index=True) if boards else None
+    if connection.vendor == "postgresql":
+        _standings_write_copy(ceremony_id=ceremony_id, board=board)
+    else:
+        _standings_write_orm(ceremony_id=ceremony_id, board=board)
+    # Last, so that the row lock this takes (announcements bump the same row) is held only until commit.
+    LeaderboardState.objects.filter(ceremony_id=ceremony_id).update(computed_version=version, computed_at=now)
+    state = LeaderboardState.objects.get(ceremony_id=ceremony_id)
+    from leaderboards.promotion import results_final, top24_promote  # local: promotion imports this module
+
+    ceremony = Ceremony.objects.select_related("show").get(pk=ceremony_id)
+    # Final results promote their Top 24 into the show's next ceremony. Skipped (the next recompute does it)
+    # when an announcement landed meanwhile and these standings are already behind.
+    if results_final(ceremony=ceremony):
+        top24_promote(ceremony=ceremony, now=now)
+        transaction.on_commit(lambda: _score_emails_request(ceremony_id=ceremony_id))
+    return state
+
+
+BOARD_COLUMNS = ["round_id", "segment", "user_id", *STANDING_FIELDS]
+
+
+def _standings_write_copy(*, ceremony_id: int, board: pd.DataFrame | None) -> None:
+    """PostgreSQL: COPY the board into a temporary table, then one upsert that rewrites only the rows whose
+    values changed and one DELETE of the ceremony's rows no longer on it. No model instances. Call inside the
+    recompute's transaction (the temporary table is dropped on commit)."""
+    table = Standing._meta.db_table
+    rounds = Round._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS leaderboard_fresh")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE leaderboard_fresh (round_id bigint, segment varchar(16), user_id bigint, "
+            "rank integer, correct integer, decided integer, predicted integer, accuracy double precision, "
+            "points double precision, final_saved_us bigint, best_rank integer, worst_rank integer) ON COMMIT DROP"
+        )
+        if board is not None and not board.empty:
+            out = board[["round_id", "segment", "user_id", *STANDING_FIELDS]].copy()
+            # whole microseconds, so that an unchanged save time compares equal (no float seconds in between)
+            out["final_saved_at"] = (
+                out["final_saved_at"].dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]").astype("int64")
+            )
+            buffer = io.StringIO()
+            out.to_csv(buffer, header=False, index=False)  # floats as their shortest round-trip repr; <NA> as empty
+            buffer.seek(0)
+            cursor.copy_expert("COPY leaderboard_fresh FROM STDIN WITH (FORMAT csv)", buffer)
+        # A fresh temporary table has no statistics: without them the planner takes the DELETE's anti-join for a
+        # nested loop over 100,000 rows (tens of seconds instead of a hash join).
+        cursor.execute("ANALYZE leaderboard_fresh")
+        saved = "TIMESTAMPTZ 'epoch' + f.final_saved_us * INTERVAL '1 microsecond'"
+        fresh = {f: (saved if f == "final_saved_at" else f"f.{f}") for f in STANDING_FIELDS}
+        # One upsert; rows whose values are all the same are left as they are (no new row version, no WAL).
+        cursor.execute(
+            f"INSERT INTO {table} AS s (round_id, segment, user_id, {', '.join(fresh)}) "
+            f"SELECT f.round_id, f.segment, f.user_id, {', '.join(fresh.values())} FROM leaderboard_fresh f "
+            "ON CONFLICT (round_id, segment, user_id) DO UPDATE SET "
+            + ", ".join(f"{c} = EXCLUDED.{c}" for c in fresh)
+            + f" WHERE ({', '.join(f's.{c}' for c in fresh)}) IS DISTINCT FROM "
+            f"({', '.join(f'EXCLUDED.{c}' for c in fresh)})"
+        )
+        cursor.execute(
+            f"DELETE FROM {table} AS s WHERE s.round_id IN (SELECT id FROM {rounds} WHERE ceremony_id = %s) "
+            "AND NOT EXISTS (SELECT 1 FROM leaderboard_fresh f "
+            "WHERE f.round_id = s.round_id AND f.segment = s.segment AND f.user_id = s.user_id)",
+            [ceremony_id],
+        )
+        cursor.execute("DROP TABLE leaderboard_fresh")
+
+
+def _standings_write_orm(*, ceremony_id: int, board: pd.DataFrame | None) -> None:
+    """The embedded default (SQLite): bulk_create(update_conflicts) in batches, then delete the rows gone."""
+    fresh = []
+    if board is not None:
+        fresh = [
             Standing(
-                round_id=round_.id,
+                round_id=int(row.round_id),
                 segment=row.segment,
                 user_id=int(row.user_id),
                 rank=int(row.rank),
@@ -298,11 +462,9 @@ def leaderboard_recompute(*, ceremony_id: int, now: datetime | None = None) -> L
                 final_saved_at=pd.Timestamp(row.final_saved_at).to_pydatetime(),
                 best_rank=_optional(row.best_rank),
                 worst_rank=_optional(row.worst_rank),
-                computed_at=now,
             )
             for row in board.itertuples(index=False)
         ]
-
     keep = {(s.round_id, s.segment, s.user_id) for s in fresh}
     current = Standing.objects.filter(round__ceremony_id=ceremony_id).values_list(
         "id", "round_id", "segment", "user_id"
@@ -317,18 +479,6 @@ def leaderboard_recompute(*, ceremony_id: int, now: datetime | None = None) -> L
     )
     for start in range(0, len(gone), WRITE_BATCH):
         Standing.objects.filter(pk__in=gone[start : start + WRITE_BATCH]).delete()
-    # Last, so that the row lock this takes (announcements bump the same row) is held only until commit.
-    LeaderboardState.objects.filter(ceremony_id=ceremony_id).update(computed_version=version, computed_at=now)
-    state = LeaderboardState.objects.get(ceremony_id=ceremony_id)
-    from leaderboards.promotion import results_final, top24_promote  # local: promotion imports this module
-
-    ceremony = Ceremony.objects.select_related("show").get(pk=ceremony_id)
-    # Final results promote their Top 24 into the show's next ceremony. Skipped (the next recompute does it)
-    # when an announcement landed meanwhile and these standings are already behind.
-    if results_final(ceremony=ceremony):
-        top24_promote(ceremony=ceremony, now=now)
-        transaction.on_commit(lambda: _score_emails_request(ceremony_id=ceremony_id))
-    return state
 
 
 def _score_emails_request(*, ceremony_id: int) -> None:

@@ -62,3 +62,14 @@ def demo_catalogue(oscars, db):
     from films.services import demo_catalogue_load
 
     return demo_catalogue_load()
+
+
+@pytest.fixture(autouse=True)
+def leaderboard_picks_cache():
+    """Every test starts with an empty per-process picks cache (leaderboards.services): tests roll back, and
+    SQLite reuses ids, so a closed round of one test could look like another's."""
+    from leaderboards.services import picks_cache_clear
+
+    picks_cache_clear()
+    yield
+    picks_cache_clear()

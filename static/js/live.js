@@ -1,7 +1,7 @@
 /*
  * Frontrunner: live refresh while a ceremony's envelopes are opening. Our own, no libraries.
  *
- * Progressive enhancement of an element marked data-live-root (the leaderboard's table partial).
+ * Progressive enhancement of an element marked data-live-root (the leaderboard's or the groups' table partial).
  * Every few seconds (data-poll-seconds) it fetches the same URL with ?fragment=1, which the server
  * answers with that element alone, and swaps it in when its data-version changed. The polite live
  * region #live-status then says what happened ("Updated 19:42:05 — Best Picture announced"). Polling

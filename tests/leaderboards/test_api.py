@@ -333,7 +333,6 @@ def make_standings(season, count, prefix="Player"):
             accuracy=(count - i) / count,
             points=0.0,
             final_saved_at=now,
-            computed_at=now,
         )
         for i, user in enumerate(users)
     )

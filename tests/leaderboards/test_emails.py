@@ -52,7 +52,6 @@ def final(db):
             accuracy=correct / decided,
             points=points,
             final_saved_at=NOW - timedelta(days=3),
-            computed_at=NOW,
         )
     return {"ceremony": ceremony, "round": round_, "users": users, "state": state}
 
@@ -167,19 +166,40 @@ def test_double_opt_in(client, django_capture_on_commit_callbacks):
     (message,) = mail.outbox
     assert message.to == ["Reader@example.com"] and "within 7 days" in message.body
 
-    response = client.get(confirm_link(message))
+    # Opening the link (as a mail filter's link scanner would) only asks: nothing is confirmed on GET.
+    asked = client.get(confirm_link(message))
+    assert asked.status_code == 200 and "Confirm your subscription" in page_text(asked)
+    assert (
+        f'action="{confirm_link(message)}"' in asked.content.decode()
+        and "csrfmiddlewaretoken" in asked.content.decode()
+    )
+    subscription.refresh_from_db()
+    assert not subscription.is_active
+
+    response = client.post(confirm_link(message))
     assert response.status_code == 200
     assert "You're subscribed" in page_text(response) and "Reader@example.com" in page_text(response)
     subscription.refresh_from_db()
     assert subscription.is_active
-    assert client.get(confirm_link(message)).status_code == 200  # twice: still fine
+    assert client.post(confirm_link(message)).status_code == 200  # twice: still fine
+
+
+def test_confirming_needs_the_csrf_token(django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(reverse("newsletter:signup"), {"email": "reader@example.com"})
+    (message,) = mail.outbox
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(confirm_link(message)).status_code == 403
+    assert not NewsletterSubscription.objects.get().is_active
 
 
 def test_signing_up_twice_says_the_same_and_does_not_reveal_the_address(client, django_capture_on_commit_callbacks):
     sent = reverse("newsletter:sent")
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post(reverse("newsletter:signup"), {"email": "reader@example.com"}, follow=True)
-    client.get(confirm_link(mail.outbox[0]))
+    client.post(confirm_link(mail.outbox[0]))
     with django_capture_on_commit_callbacks(execute=True):
         again = client.post(reverse("newsletter:signup"), {"email": "READER@example.com"}, follow=True)
     with django_capture_on_commit_callbacks(execute=True):
@@ -207,12 +227,12 @@ def test_bad_or_expired_confirmation_links_get_a_friendly_page(client, monkeypat
     old = signing.dumps(subscription.token, salt="leaderboards.newsletter.confirm")
     monkeypatch.setattr(signing.time, "time", real_time)
 
-    expired = client.get(reverse("newsletter:confirm", kwargs={"token": old}))
+    expired = client.post(reverse("newsletter:confirm", kwargs={"token": old}))
     assert expired.status_code == 400 and "This confirmation link has expired" in page_text(expired)
-    bad = client.get(reverse("newsletter:confirm", kwargs={"token": subscription.token}))  # unsigned
+    bad = client.post(reverse("newsletter:confirm", kwargs={"token": subscription.token}))  # unsigned
     assert bad.status_code == 400 and "This confirmation link is not valid" in page_text(bad)
     unknown = signing.dumps("no-such-token", salt="leaderboards.newsletter.confirm")
-    assert client.get(reverse("newsletter:confirm", kwargs={"token": unknown})).status_code == 400
+    assert client.post(reverse("newsletter:confirm", kwargs={"token": unknown})).status_code == 400
     subscription.refresh_from_db()
     assert subscription.confirmed_at is None
 
@@ -268,7 +288,7 @@ def test_signing_up_again_after_unsubscribing_needs_a_new_confirmation(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("newsletter:signup"), {"email": "reader@example.com"})
     (message,) = mail.outbox
-    client.get(confirm_link(message))
+    client.post(confirm_link(message))
     subscribed.refresh_from_db()
     assert subscribed.is_active
 

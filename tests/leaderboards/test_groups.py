@@ -349,3 +349,37 @@ def test_constant_query_count(client, voted, save, announce):
     announce(voted, "editing", "Promising")
     assert "2 of 2 categories announced" in page_text(client.get(GROUPS))
     assert query_count(client, GROUPS) == few
+
+
+def live_root(html: str) -> dict[str, str]:
+    tag = re.search(r"<div id=\"groups-live\"[^>]*>", html)
+    assert tag, "no live root on the page"
+    return dict(re.findall(r'data-(live|version|summary|poll-seconds)="([^"]*)"', tag.group(0)))
+
+
+def test_the_page_refreshes_its_table_while_the_envelopes_are_opening(client, voted, announce):
+    """The same enhancement as the leaderboard: live.js on the page, ?fragment=1 answers the table partial alone."""
+    close(voted)
+    none_yet = client.get(GROUPS).content.decode()
+    assert "js/live.js" in none_yet and live_root(none_yet)["live"] == "true"
+
+    announce(voted, "picture", "Nomadland")
+    page = client.get(GROUPS).content.decode()
+    fragment = client.get(GROUPS + "?fragment=1")
+    body = fragment.content.decode()
+    assert fragment.status_code == 200 and "no-cache" in fragment["Cache-Control"]
+    assert body.lstrip().startswith('<div id="groups-live"') and "<html" not in body and "js/live.js" not in body
+    assert live_root(body) == live_root(page)
+    assert live_root(body)["live"] == "true" and live_root(body)["summary"] == "1 of 2 categories announced"
+    assert live_root(body)["version"] != live_root(none_yet)["version"]
+    assert table(fragment) == table(client.get(GROUPS))
+
+    announce(voted, "editing", "Sound of Metal")  # the last envelope: the script stops polling
+    done = client.get(GROUPS + "?fragment=1").content.decode()
+    assert live_root(done)["live"] == "false" and live_root(done)["version"] != live_root(body)["version"]
+    assert "js/live.js" not in client.get(GROUPS).content.decode()
+
+
+def test_the_page_does_not_poll_while_predictions_are_open(client, voted):
+    page = client.get(GROUPS).content.decode()
+    assert "js/live.js" not in page and live_root(page)["live"] == "false"

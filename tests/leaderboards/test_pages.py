@@ -433,6 +433,10 @@ def test_the_leaderboard_is_paginated_and_links_to_my_page(client, season, crowd
     assert len(set(names)) == 60
     expected = [s.user.display_name for s in Standing.objects.board(season["round"]).select_related("user")]
     assert names == expected
+    # the shared pager (templates/_pager.html) with the leaderboard's labels; page 1 has one address
+    page_one = second.content.decode()
+    assert 'href="?round=winners&amp;segment=all" rel="prev">← Higher ranks</a>' in page_one
+    assert 'href="?round=winners&amp;segment=all&amp;page=2" rel="next">Lower ranks →</a>' in first.content.decode()
 
     last = crowd[-1]  # wrong and the latest save: the last row
     response = login(client, last).get(BOARD)

@@ -479,3 +479,51 @@ def test_the_tasks_take_ids_and_run_the_services(season, ballots, editor, django
     assert len(board(season["round"])) == 6
     assert tasks.leaderboard_sweep.delay().get() == 0
     assert tasks.leaderboard_recompute.acks_late and tasks.leaderboard_sweep.acks_late
+
+
+# --- the picks cache and the write ---------------------------------------------------------------------------------
+
+
+def test_a_closed_rounds_picks_are_read_once_per_process(season, ballots, editor, announce, monkeypatch):
+    announce_both(season, editor, announce)  # two recomputes: the first read the closed round's picks
+    rows = snapshot()
+    reads = []
+    read = services._read_picks
+    monkeypatch.setattr(services, "_read_picks", lambda rounds: reads.append(rounds) or read(rounds))
+    leaderboard_recompute(ceremony_id=season["ceremony"].id)
+    assert reads == []
+    assert snapshot() == rows
+    services.picks_cache_clear()
+    leaderboard_recompute(ceremony_id=season["ceremony"].id)
+    assert [[r.id for r in rounds] for rounds in reads] == [[season["round"].id]]
+    assert snapshot() == rows
+
+
+def test_a_save_after_the_round_is_reopened_is_not_hidden_by_the_cache(season, ballots, editor, fan, announce):
+    announce_both(season, editor, announce)
+    assert board(season["round"])["Wrong"][1] == 0
+    season["round"].closes_at = timezone.now() + timedelta(hours=1)
+    season["round"].save(update_fields=["closes_at"])
+    ballot_save(user=ballots["wrong"], category=season["picture"], ranking=rank(season, "picture", "Nomadland"))
+    close(season)
+    leaderboard_recompute(ceremony_id=season["ceremony"].id)
+    assert board(season["round"])["Wrong"][1] == 1
+
+
+def test_a_recompute_that_changes_nothing_rewrites_no_row(season, ballots, editor, announce):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row versions (ctid) are PostgreSQL's; SQLite takes the bulk_create fallback")
+    announce_both(season, editor, announce)
+
+    def versions():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, ctid::text FROM leaderboards_standing ORDER BY id")
+            return cursor.fetchall()
+
+    before = versions()
+    leaderboard_recompute(ceremony_id=season["ceremony"].id)
+    assert versions() == before
+    announce(editor=editor, category=season["picture"], contender_ids=rank(season, "picture", "Minari"))
+    assert versions() != before
