@@ -35,13 +35,17 @@ def eager_tasks(request):
 
 @pytest.fixture(autouse=True)
 def fresh_process_caches():
-    """Each test starts with no cached save rules: ids come back after a rollback on SQLite. (The token
-    cache needs no clearing: every test's tokens are new random keys.)"""
+    """Each test starts with no per-process caches (the ballot save rules, the closed rounds' picks of the
+    leaderboard recompute): tests roll back and SQLite reuses ids, so one test's rows could look like another's.
+    (The token cache needs no clearing: every test's tokens are new random keys.)"""
+    from leaderboards.services import picks_cache_clear
     from predictions.services import save_rules_forget
 
-    save_rules_forget()
+    for clear in (save_rules_forget, picks_cache_clear):
+        clear()
     yield
-    save_rules_forget()
+    for clear in (save_rules_forget, picks_cache_clear):
+        clear()
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +66,3 @@ def demo_catalogue(oscars, db):
     from films.services import demo_catalogue_load
 
     return demo_catalogue_load()
-
-
-@pytest.fixture(autouse=True)
-def leaderboard_picks_cache():
-    """Every test starts with an empty per-process picks cache (leaderboards.services): tests roll back, and
-    SQLite reuses ids, so a closed round of one test could look like another's."""
-    from leaderboards.services import picks_cache_clear
-
-    picks_cache_clear()
-    yield
-    picks_cache_clear()

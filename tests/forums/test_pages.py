@@ -302,3 +302,9 @@ def test_home_page_shows_the_latest_threads(client, thread, reply):
 
 def test_home_page_without_threads_has_no_forum_section(client, db):
     assert "From the forums" not in page_text(client.get("/"))
+
+
+def test_thread_pages_say_earlier_and_later(client, thread):
+    bulk_posts(thread, 60)
+    text = page_text(client.get(thread.get_absolute_url() + "?page=2"))
+    assert "← Earlier" in text and "Later →" in text and "Newer" not in text
