@@ -31,6 +31,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import ErrorDetailSerializer, Pagination, ValidationErrorsSerializer, request_data, validated
+from config.authentication import TokenAuthentication
 from films.api import PageUrlField
 from films.models import Category, Film
 from forums import services
@@ -99,7 +100,7 @@ class ForumApi(APIView):
     # session authentication keeps DRF's CSRF check on unsafe methods. Anonymous visitors may read.
     # handle_exception maps what the services raise onto the API's answers (see the module docstring).
 
-    authentication_classes = [authentication.TokenAuthentication, authentication.SessionAuthentication]
+    authentication_classes = [TokenAuthentication, authentication.SessionAuthentication]
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
     def handle_exception(self, exc):
