@@ -385,8 +385,8 @@ class ModerationQueueView(ModeratorRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         open_reports = Report.objects.open().select_related("reporter")
         posts = (
-            Post.objects.filter(reports__resolved_at__isnull=True)
-            .distinct()
+            # posts with an open report (a filter on reports__resolved_at__isnull would also match unreported posts)
+            Post.objects.filter(pk__in=open_reports.values("post"))
             .select_related("thread", "author")
             .prefetch_related(Prefetch("reports", queryset=open_reports, to_attr="open_reports"))
             .order_by("created_at")

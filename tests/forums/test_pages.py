@@ -308,3 +308,24 @@ def test_thread_pages_say_earlier_and_later(client, thread):
     bulk_posts(thread, 60)
     text = page_text(client.get(thread.get_absolute_url() + "?page=2"))
     assert "← Earlier" in text and "Later →" in text and "Newer" not in text
+
+
+def test_the_report_queue_lists_only_posts_with_an_open_report(client, thread, reply, author, moderator):
+    quiet = services.post_create(author=author, thread=thread, body="Nobody minds this one")
+    dismissed = services.post_create(author=author, thread=thread, body="A dismissed report")
+    services.post_report(reporter=member(), post=reply, reason="abuse", details="Rude")
+    services.report_dismiss(
+        moderator=moderator, report=services.post_report(reporter=member(), post=dismissed, reason="spam")
+    )
+    client.force_login(moderator)
+    response = client.get("/forums/moderation/")
+    text = page_text(response)
+    assert "1 reported post, oldest first" in text
+    assert "Minari could surprise." in text and "Harassment or abuse" in text and "“Rude”" in text
+    assert quiet.source not in text and dismissed.source not in text and "Discuss." not in text
+    assert "Dismissed report by Mod Squad" in text  # the log
+
+
+def test_an_empty_report_queue_says_so(client, thread, moderator):
+    client.force_login(moderator)
+    assert "Nothing to review: no open reports." in page_text(client.get("/forums/moderation/"))
