@@ -9,11 +9,11 @@ import math
 import pandas as pd
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.views.generic import TemplateView
 
 from films.models import Category, Contender, Round
 from leaderboards import groups
+from leaderboards.views import LiveFragmentMixin
 from predictions.models import OddsHistory, Segment
 from predictions.views import CeremonyMixin
 
@@ -55,25 +55,12 @@ def _number(value: float, digits: int = 3) -> str:
 LIVE_POLL_SECONDS = 5
 
 
-class GroupsView(CeremonyMixin, TemplateView):
+class GroupsView(LiveFragmentMixin, CeremonyMixin, TemplateView):
     """The side-by-side table: favourites that won, Brier score and log score per segment. While winners remain
     to be announced after predictions closed, static/js/live.js polls `?fragment=1` (the `table` partial only) and
     swaps it in when its version (the announced winners) changed, exactly as on the leaderboard."""
 
     template_name = "leaderboards/groups.html"
-
-    @property
-    def is_fragment(self) -> bool:
-        return self.request.GET.get("fragment") == "1"
-
-    def get_template_names(self):
-        return [f"{self.template_name}#table"] if self.is_fragment else [self.template_name]
-
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if self.is_fragment:
-            add_never_cache_headers(response)
-        return response
 
     def get_context_data(self, **kwargs):
         ceremony = self.get_ceremony()

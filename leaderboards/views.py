@@ -36,6 +36,24 @@ BOARD_SEGMENTS = [segment for segment in Segment if segment != Segment.COMBINED]
 DEFAULT_SEGMENT = Segment.ALL.value
 
 
+class LiveFragmentMixin:
+    """A page whose `table` partial static/js/live.js polls with `?fragment=1` while a ceremony is live:
+    the partial alone, never cached."""
+
+    @property
+    def is_fragment(self) -> bool:
+        return self.request.GET.get("fragment") == "1"
+
+    def get_template_names(self):
+        return [f"{self.template_name}#table"] if self.is_fragment else [self.template_name]
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if self.is_fragment:
+            add_never_cache_headers(response)
+        return response
+
+
 # --- where the results stand ---------------------------------------------------------------------------------------
 
 
@@ -285,24 +303,11 @@ def parse_segment(value: str | None) -> tuple[str, str]:
     return DEFAULT_SEGMENT, f"There is no segment “{value[:40]}”. Showing {Segment(DEFAULT_SEGMENT).label}."
 
 
-class LeaderboardView(CeremonyMixin, TemplateView):
+class LeaderboardView(LiveFragmentMixin, CeremonyMixin, TemplateView):
     """One round's leaderboard for one segment, 50 to a page, in a constant number of queries. While the
     ceremony is live, static/js/live.js polls `?fragment=1` (the `table` partial only) and swaps it in."""
 
     template_name = "leaderboards/leaderboard.html"
-
-    @property
-    def is_fragment(self) -> bool:
-        return self.request.GET.get("fragment") == "1"
-
-    def get_template_names(self):
-        return [f"{self.template_name}#table"] if self.is_fragment else [self.template_name]
-
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if self.is_fragment:
-            add_never_cache_headers(response)
-        return response
 
     def _url(self, *, round_kind: str, segment: str, page: int | None = None, anchor: str = "") -> str:
         query = {"round": round_kind, "segment": segment}
