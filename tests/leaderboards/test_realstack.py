@@ -6,21 +6,18 @@ PostgreSQL and REDIS_URL is set (tests/conftest.py). The worker plumbing is the 
 """
 
 import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
 import pytest
 import redis
-from django.db import connection
 from django.utils import timezone
 
 from leaderboards import services
 from leaderboards.models import LeaderboardState, Standing
 from predictions.services import ballot_save
 from tests.factories import UserFactory
-from tests.predictions.test_realstack import ROOT, Worker, _database_url
+from tests.predictions.test_realstack import running_worker
 
 pytestmark = [pytest.mark.realstack, pytest.mark.django_db(transaction=True)]
 
@@ -48,27 +45,8 @@ def leaderboard_worker(django_db_setup, tmp_path_factory):
     _clear_flags()
     hostname = f"realstack-lb-{os.getpid()}@127.0.0.1"
     log_path = tmp_path_factory.mktemp("celery") / "worker.log"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
-           "DATABASE_URL": _database_url(connection.settings_dict), "REDIS_URL": os.environ["REDIS_URL"]}  # fmt: skip
-    command = [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "--pool=prefork",
-               "--concurrency=2", "-Q", "default,odds,leaderboards", "--without-mingle", "--without-gossip",
-               "--loglevel=INFO", "-n", hostname]  # fmt: skip
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    worker = Worker(process, log_path)
-    try:
-        deadline = time.monotonic() + 30
-        while not app.control.ping(destination=[hostname], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the Celery worker did not answer a ping within 30 s. Its log:\n{worker.text()[-6000:]}")
+    with running_worker(queues="default,odds,leaderboards", hostname=hostname, log_path=log_path) as worker:
         yield worker
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _snapshot(ceremony) -> list[tuple]:

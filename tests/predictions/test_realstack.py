@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -65,6 +66,38 @@ def _database_url(settings_dict: dict) -> str:
     return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
 
 
+@contextmanager
+def running_worker(*, queues: str, hostname: str, log_path: Path):
+    """A real prefork Celery worker in another process, on the test database, answering pings; stopped after."""
+    from config.celery_app import app
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "REDIS_URL": os.environ["REDIS_URL"],
+    }
+    command = [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "--pool=prefork",
+               "--concurrency=2", "-Q", queues, "--without-mingle", "--without-gossip", "--loglevel=INFO",
+               "-n", hostname]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    worker = Worker(process, log_path)
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(destination=[hostname], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not answer a ping within 30 s. Its log:\n{worker.text()[-6000:]}")
+        yield worker
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def _clear_flags() -> None:
     """Scheduled-recompute flags left by an earlier run would hold back requests for their TTL."""
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
@@ -83,45 +116,8 @@ def celery_worker(django_db_setup, tmp_path_factory):
     _clear_flags()
     hostname = f"realstack-{os.getpid()}@127.0.0.1"
     log_path = tmp_path_factory.mktemp("celery") / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "REDIS_URL": os.environ["REDIS_URL"],
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config.celery_app",
-        "worker",
-        "--pool=prefork",
-        "--concurrency=2",
-        "-Q",
-        "default,odds",
-        "--without-mingle",
-        "--without-gossip",
-        "--loglevel=INFO",
-        "-n",
-        hostname,
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    worker = Worker(process, log_path)
-    try:
-        deadline = time.monotonic() + 30
-        while not app.control.ping(destination=[hostname], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the Celery worker did not answer a ping within 30 s. Its log:\n{worker.text()[-6000:]}")
+    with running_worker(queues="default,odds", hostname=hostname, log_path=log_path) as worker:
         yield worker
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
