@@ -1,37 +1,19 @@
-"""Token authentication for the API, with a short memory of each token's user in the cache."""
+"""Token authentication for the API, with each token's user remembered in the cache (accounts.tokens)."""
 
-import hashlib
-import logging
-
-from django.core.cache import cache
 from rest_framework import authentication
 
-logger = logging.getLogger(__name__)
+from accounts import tokens
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's token authentication, remembering each token's user in the cache (Redis, shared by every web
-    process) for TOKEN_CACHE_SECONDS, so that a fan saving category after category costs one token query,
-    not one per save. A cache that is down only costs the query.
-
-    The price: a deleted token, or a user made inactive, still works for at most TOKEN_CACHE_SECONDS.
-    A role change applies after the same delay.
-    """
-
-    TOKEN_CACHE_SECONDS = 5
+    """DRF's token authentication, reading each token's user from the cache (Redis, shared by every web process)
+    first. The cache entry is dropped when the token is deleted or its user saved or deleted, so a revoked token,
+    a deactivated user or a role change applies at once (accounts.tokens)."""
 
     def authenticate_credentials(self, key):
-        cache_key = "api-token:" + hashlib.sha256(key.encode()).hexdigest()  # no secrets in the cache's keys
-        try:
-            seen = cache.get(cache_key)
-        except Exception:
-            logger.warning("Could not read the token cache", exc_info=True)
-            seen = None
+        seen = tokens.token_cached(key)
         if seen is not None:
             return seen  # unpickled: this request's own copy of the user
         user, token = super().authenticate_credentials(key)  # raises for an unknown key or an inactive user
-        try:
-            cache.set(cache_key, (user, token), self.TOKEN_CACHE_SECONDS)
-        except Exception:
-            logger.warning("Could not write the token cache", exc_info=True)
+        tokens.token_remember(key, user, token)
         return user, token

@@ -115,7 +115,7 @@ def test_embedded_default_is_sqlite_eager_tasks_and_local_cache(module):
 def test_redis_url_switches_on_the_real_broker_and_cache(module):
     url = "redis://cache.internal:6380/3"
     conf = probe(SETTINGS_PROBE, module, REDIS_URL=url)
-    assert conf["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert conf["cache"] == "config.cache.RedisCache"
     assert conf["cache_location"] == url
     assert conf["broker_url"] == url
     assert conf["celery_broker_url"] == url

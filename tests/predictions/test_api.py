@@ -116,6 +116,72 @@ def test_an_inactive_account_gets_no_token(api, fan):
     assert not Token.objects.exists()
 
 
+def _token_client(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def _my_ballots(client, season):
+    return client.get(f"/api/ceremonies/{season['ceremony'].id}/ballots/")
+
+
+def test_a_deleted_token_is_refused_at_once_though_its_user_was_cached(season, fan):
+    client = _token_client(fan)
+    assert _my_ballots(client, season).status_code == 200  # the token's user is now in the cache
+    with CaptureQueriesContext(connection) as queries:
+        assert _my_ballots(client, season).status_code == 200
+    assert not any("authtoken_token" in q["sql"] for q in queries.captured_queries)  # from the cache
+    Token.objects.filter(user=fan).delete()
+    response = _my_ballots(client, season)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
+
+
+def test_a_deactivated_user_is_refused_at_once(season, fan):
+    client = _token_client(fan)
+    assert _my_ballots(client, season).status_code == 200
+    fan.is_active = False
+    fan.save()
+    response = _my_ballots(client, season)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "User inactive or deleted."}
+
+
+def test_a_role_change_applies_at_once_to_a_cached_token(season, fan):
+    client = _token_client(fan)
+    rationale = {"ranking": ids(season["nominees"]["picture"]), "rationales": {}}
+    assert put(client, season["picture"], rationale).status_code == 200
+    rationale["rationales"] = {str(season["nominees"]["picture"][0].id): "Best film of the year."}
+    refused = put(client, season["picture"], rationale)
+    assert refused.status_code == 400
+    assert refused.json() == {"detail": ["Only experts and editors add a rationale to their picks."]}
+    fan.role = "expert"
+    fan.save()
+    assert put(client, season["picture"], rationale).status_code == 200
+
+
+def test_a_deleted_user_s_token_is_refused(season, fan):
+    client = _token_client(fan)
+    assert _my_ballots(client, season).status_code == 200
+    fan.delete()
+    assert _my_ballots(client, season).status_code == 401
+
+
+def test_the_token_cache_being_down_only_costs_the_query(season, fan, monkeypatch):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    client = _token_client(fan)
+    for name in ("get", "set", "delete_many"):
+        monkeypatch.setattr(cache, name, down)
+    assert _my_ballots(client, season).status_code == 200
+    Token.objects.filter(user=fan).delete()  # the invalidation fails quietly
+    assert _my_ballots(client, season).status_code == 401
+
+
 def test_a_bad_token_is_refused(api, season):
     api.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     response = put(api, season["picture"], {"ranking": ids(season["nominees"]["picture"])})
