@@ -112,7 +112,6 @@ class OddsState(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "category"], name="oddsstate_unique")]
-        indexes = [models.Index(fields=["round", "category", "odds_version", "ballot_version"])]
 
     def __str__(self) -> str:
         return f"{self.category} – v{self.odds_version}/{self.ballot_version}"

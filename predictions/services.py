@@ -143,7 +143,6 @@ def _prior(round_: Round, category: Category, eligible) -> float:
     return slots / len(eligible)
 
 
-@transaction.atomic
 def ballot_save(
     *,
     user,
@@ -157,6 +156,9 @@ def ballot_save(
     `ranking` lists contender ids, best first. `rationales` maps a contender id to a short
     reason (experts and editors only). Raises ValidationError, changing nothing, when the round
     is closed, a contender is not eligible or appears twice, or the user may not predict.
+
+    The ballot, its picks and the category's ballot version are written in one transaction; the
+    recompute is requested once it has committed (at once when no outer transaction is open).
     """
     now = now or timezone.now()
     rationales = {int(k): (v or "").strip() for k, v in (rationales or {}).items() if (v or "").strip()}
@@ -164,7 +166,8 @@ def ballot_save(
     if connection.vendor == "postgresql":
         ballot = _ballot_save_cached(user=user, category=category, ranking=ranking, rationales=rationales, now=now)
     if ballot is None:
-        ballot = _ballot_save_checked(user=user, category=category, ranking=ranking, rationales=rationales, now=now)
+        with transaction.atomic():
+            ballot = _ballot_save_checked(user=user, category=category, ranking=ranking, rationales=rationales, now=now)
     transaction.on_commit(lambda: odds_request(round_id=ballot.round_id, category_id=ballot.category_id))
     return ballot
 
@@ -213,10 +216,11 @@ def _ballot_save_checked(*, user, category: Category, ranking, rationales, now: 
 
 
 def _ballot_save_cached(*, user, category: Category, ranking, rationales, now: datetime) -> Ballot | None:
-    """The fast save on PostgreSQL: the rules checked against this process's SaveRules, then two statements
-    that re-check them against the tables. None, having changed nothing, when the rules came from a stale
-    cache entry or refuse the save: the caller then runs _ballot_save_checked, which has the last word.
-    Call inside the saving transaction."""
+    """The fast save on PostgreSQL: the rules checked against this process's SaveRules, then one statement, the
+    function predictions_ballot_save (migration 0004), that re-checks them against the tables and writes the
+    ballot, its picks and the version bump. One statement is one transaction by itself (or a part of the
+    caller's). None, having changed nothing, when the rules came from a stale cache entry or refuse the save:
+    the caller then runs _ballot_save_checked, which has the last word."""
     rules = save_rules(category.pk)
     if rules is None:
         return None
@@ -229,42 +233,29 @@ def _ballot_save_cached(*, user, category: Category, ranking, rationales, now: d
     except ValidationError:
         save_rules_forget(category.pk)  # maybe stale: the checked path reads the tables and says why
         return None
-    ballot_id, created_at = None, None
     with connection.cursor() as cursor:
         cursor.execute(
-            _BALLOT_UPSERT,
-            {
-                "user": user.pk,
-                "round": round_.pk,
-                "category": category.pk,
-                "ceremony": category.ceremony_id,
-                "now": now,
-                "winners": round_.kind == Round.Kind.WINNERS,
-                "eligible": sorted(eligible),
-            },
+            "SELECT * FROM predictions_ballot_save(%s, %s, %s, %s, %s, %s, %s::bigint[], %s::bigint[], %s::text[], "
+            "%s, %s)",
+            [
+                user.pk,
+                round_.pk,
+                category.pk,
+                category.ceremony_id,
+                now,
+                round_.kind == Round.Kind.WINNERS,
+                sorted(eligible),
+                list(ranking),
+                [rationales.get(contender_id, "") for contender_id in ranking],
+                _prior(round_, category, eligible),
+                Segment.COMBINED.value,
+            ],
         )
-        row = cursor.fetchone()
-        if row is None:  # the tables disagree with the cached rules: nothing was written
-            save_rules_forget(category.pk)
-            return None
-        ballot_id, created_at = row
-        # A second statement, so that it sees the picks of a save of the same ballot that held the row lock.
-        cursor.execute(
-            _PICKS_REPLACE,
-            {
-                "ballot": ballot_id,
-                "user": user.pk,
-                "round": round_.pk,
-                "category": category.pk,
-                "contenders": list(ranking),
-                "ranks": list(range(1, len(ranking) + 1)),
-                "rationales": [rationales.get(contender_id, "") for contender_id in ranking],
-                "prior": _prior(round_, category, eligible),
-                "combined": Segment.COMBINED.value,
-            },
-        )
-        picks = cursor.fetchall()
-    ballot = Ballot(id=ballot_id, user=user, round=round_, category=category, created_at=created_at, saved_at=now)
+        rows = cursor.fetchall()
+    if not rows:  # the tables disagree with the cached rules: nothing was written
+        save_rules_forget(category.pk)
+        return None
+    ballot = Ballot(id=rows[0][0], user=user, round=round_, category=category, created_at=rows[0][1], saved_at=now)
     ballot.saved_picks = [
         Pick(
             id=pick_id,
@@ -277,78 +268,12 @@ def _ballot_save_cached(*, user, category: Category, ranking, rationales, now: d
             category=category,
             user=user,
         )
-        for pick_id, contender_id, rank, rationale, locked_probability in picks
+        for _, _, pick_id, contender_id, rank, rationale, locked_probability in rows
     ]
     for pick in ballot.saved_picks:
         pick._state.adding, pick._state.db = False, "default"
     ballot._state.adding, ballot._state.db = False, "default"
     return ballot
-
-
-def _table(model, *fields: str) -> dict[str, str]:
-    names = {"table": model._meta.db_table}
-    names.update({field: model._meta.get_field(field).column for field in fields})
-    return names
-
-
-# Creates the ballot or stamps its save time, and locks its row (two tabs saving one ballot run one after the
-# other), only if the tables agree with the cached rules: the round is the ceremony's latest-opening open round
-# and the category's eligible contenders are exactly the cached ones. Returns (id, created_at), or no row.
-_BALLOT_UPSERT = """
-WITH open_round AS (
-    SELECT r.id FROM {round[table]} r
-    WHERE r.id = %(round)s AND r.{round[ceremony]} = %(ceremony)s
-      AND r.{round[opens_at]} <= %(now)s AND r.{round[closes_at]} > %(now)s
-      AND NOT EXISTS (
-          SELECT 1 FROM {round[table]} o
-          WHERE o.{round[ceremony]} = r.{round[ceremony]} AND o.{round[opens_at]} > r.{round[opens_at]}
-            AND o.{round[opens_at]} <= %(now)s AND o.{round[closes_at]} > %(now)s
-      )
-), eligible AS (
-    SELECT coalesce(array_agg(c.id ORDER BY c.id), '{{}}') AS ids FROM {contender[table]} c
-    WHERE c.{contender[category]} = %(category)s AND (c.{contender[is_nominee]} OR NOT %(winners)s)
-)
-INSERT INTO {ballot[table]} ({ballot[user]}, {ballot[round]}, {ballot[category]}, {ballot[created_at]},
-                             {ballot[saved_at]})
-SELECT %(user)s, open_round.id, %(category)s, %(now)s, %(now)s FROM open_round, eligible
-WHERE eligible.ids = %(eligible)s::bigint[]
-ON CONFLICT ({ballot[user]}, {ballot[round]}, {ballot[category]})
-DO UPDATE SET {ballot[saved_at]} = EXCLUDED.{ballot[saved_at]}
-RETURNING id, {ballot[created_at]}
-""".format(
-    round=_table(Round, "ceremony", "opens_at", "closes_at"),
-    contender=_table(Contender, "category", "is_nominee"),
-    ballot=_table(Ballot, "user", "round", "category", "created_at", "saved_at"),
-)
-
-# Replaces the ballot's picks, each staked at the contender's Combined odds of the moment (else the prior), and
-# bumps the category's ballot version (the stale mark the recompute and the sweep catch up). The insert waits
-# for the delete (it reads its count), so the ballot's old ranks are gone before the new ones are checked.
-_PICKS_REPLACE = """
-WITH gone AS (
-    DELETE FROM {pick[table]} WHERE {pick[ballot]} = %(ballot)s RETURNING 1
-), fresh AS (
-    INSERT INTO {pick[table]} ({pick[ballot]}, {pick[contender]}, {pick[rank]}, {pick[rationale]},
-                               {pick[locked_probability]}, {pick[round]}, {pick[category]}, {pick[user]})
-    SELECT %(ballot)s, r.contender_id, r.rank, r.rationale, coalesce(o.{odds[probability]}, %(prior)s),
-           %(round)s, %(category)s, %(user)s
-    FROM unnest(%(contenders)s::bigint[], %(ranks)s::int[], %(rationales)s::text[]) AS r(contender_id, rank, rationale)
-    LEFT JOIN {odds[table]} o ON o.{odds[round]} = %(round)s AND o.{odds[contender]} = r.contender_id
-                              AND o.{odds[segment]} = %(combined)s
-    WHERE (SELECT count(*) FROM gone) >= 0
-    RETURNING id, {pick[contender]}, {pick[rank]}, {pick[rationale]}, {pick[locked_probability]}
-), bumped AS (
-    INSERT INTO {state[table]} ({state[round]}, {state[category]}, {state[ballot_version]}, {state[odds_version]})
-    VALUES (%(round)s, %(category)s, 1, 0)
-    ON CONFLICT ({state[round]}, {state[category]})
-    DO UPDATE SET {state[ballot_version]} = {state[table]}.{state[ballot_version]} + 1
-)
-SELECT * FROM fresh ORDER BY 3
-""".format(
-    pick=_table(Pick, "ballot", "contender", "rank", "rationale", "locked_probability", "round", "category", "user"),
-    odds=_table(Odds, "probability", "round", "contender", "segment"),
-    state=_table(OddsState, "round", "category", "ballot_version", "odds_version"),
-)
 
 
 def odds_mark_stale(*, round_id: int, category_id: int) -> None:

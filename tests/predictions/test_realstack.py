@@ -348,3 +348,24 @@ def test_the_sweep_run_twice_is_harmless(season, worker, monkeypatch):
     after = list(Odds.objects.filter(category=category).values_list("contender_id", "probability", "computed_at"))
     assert after == before
     assert OddsHistory.objects.filter(category=category).count() == history
+
+
+def test_two_tabs_saving_one_ballot_at_once_leave_one_whole_ranking(season, worker):
+    """Saves of the same ballot from several connections at once: each one runs whole, one after the other
+    (the ballot's row lock), so the picks are always exactly one of the rankings saved, never a mix."""
+    round_, category, nominees = season["round"], season["picture"], season["nominees"]["picture"]
+    (user,) = _users(1)
+    orders = [[c.id for c in order] for order in (nominees, nominees[::-1], nominees[1:] + nominees[:1])]
+    rng = random.Random(7)
+    saves = [(user, rng.choice(orders)) for _ in range(120)]
+
+    _save_all(category, saves, threads=6)
+
+    ballot = Ballot.objects.get(user=user, round=round_, category=category)
+    picks = list(Pick.objects.filter(ballot=ballot).order_by("rank").values_list("rank", "contender_id"))
+    assert [rank for rank, _ in picks] == list(range(1, len(nominees) + 1))
+    assert [contender for _, contender in picks] in orders
+    assert Pick.objects.filter(user=user).count() == len(nominees)
+    state = _wait_settled(round_, category, versions=len(saves), worker=worker)
+    assert state.ballot_version == len(saves)  # every save bumped the version once
+    _assert_equals_recount(round_, category)
