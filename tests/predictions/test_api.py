@@ -658,3 +658,63 @@ def test_the_schema_documents_the_predictions_api(api, db):
     assert odds_params == {"category_id", "segment", "history", "as_of"}
     assert set(schema["components"]["schemas"]["BallotInput"]["properties"]) == {"ranking", "rationales"}
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+def test_the_ballot_answer_is_what_its_declared_fields_give(season, expert, as_user):
+    """BallotSerializer builds its answer directly; the declared fields are the schema. They must agree."""
+    from rest_framework import serializers
+
+    from predictions.api import BallotSerializer, _ballots
+
+    picture = season["nominees"]["picture"]
+    body = {"ranking": ids(picture[::-1]), "rationales": {str(picture[-1].id): "Zhao's <b>film</b>."}}
+    answer = put(as_user(expert), season["picture"], body)
+    assert answer.status_code == 200, answer.content
+    for ballot in (_ballots().get(user=expert), Ballot.objects.get(user=expert)):  # prefetched picks, or a query
+        fast = BallotSerializer(ballot).data
+        declared = serializers.Serializer.to_representation(BallotSerializer(), ballot)
+        assert fast == declared
+        assert json.loads(json.dumps(fast)) == answer.json()
+    assert answer.json()["picks"][0] == {"contender": picture[-1].id, "rank": 1, "rationale": "Zhao's <b>film</b>."}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"ranking": [3, 1, 2]},
+        {"ranking": [3, 1, 2], "rationales": {}},
+        {"ranking": []},
+        {"ranking": list(range(1, 101))},
+        {"ranking": list(range(1, 102))},
+        {"ranking": [1, 0]},
+        {"ranking": [1, -2]},
+        {"ranking": [1, True]},
+        {"ranking": [1, "2"]},
+        {"ranking": [1, 2.0]},
+        {"ranking": [1, None]},
+        {"ranking": [10**30]},
+        {"ranking": "1,2"},
+        {"ranking": {"1": 1}},
+        {"ranking": None},
+        {},
+        {"ranking": [1], "user": 7},
+        {"ranking": [1], "rationales": {"1": "Because."}},
+        {"ranking": [1], "rationales": {"1": "x" * 281}},
+        {"ranking": [1], "rationales": []},
+        {"ranking": [1], "rationales": None},
+        [1, 2, 3],
+        "ranking",
+    ],
+)
+def test_the_plain_ballot_input_shortcut_answers_as_the_serializer_does(body):
+    from predictions.api import BallotApi, _plain_ballot_input
+
+    serializer = BallotApi.InputSerializer(data=body)
+    valid = serializer.is_valid()
+    fast = _plain_ballot_input(body)
+    if fast is not None:  # the shortcut only accepts, and only what the serializer accepts, with the same result
+        assert valid, serializer.errors
+        assert fast == serializer.validated_data
+    plain = [{"ranking": [3, 1, 2]}, {"ranking": [3, 1, 2], "rationales": {}}, {"ranking": []}, {"ranking": [10**30]}]
+    plain.append({"ranking": list(range(1, 101))})
+    assert (fast is not None) == (body in plain)  # and it does take every plain ranking
