@@ -71,7 +71,8 @@ class Pick(models.Model):
     """A contender at a rank on a ballot. Round, category and user are copied from the ballot so that
     the odds recompute is one GROUP BY over this table."""
 
-    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="picks")
+    # No index of its own: both unique constraints start with the ballot (every save writes each index per pick).
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="picks", db_index=False)
     contender = models.ForeignKey(Contender, on_delete=models.CASCADE, related_name="picks")
     rank = models.PositiveSmallIntegerField()
     rationale = models.CharField(max_length=RATIONALE_MAX, blank=True)

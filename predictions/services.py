@@ -255,25 +255,37 @@ def _ballot_save_cached(*, user, category: Category, ranking, rationales, now: d
     if not rows:  # the tables disagree with the cached rules: nothing was written
         save_rules_forget(category.pk)
         return None
-    ballot = Ballot(id=rows[0][0], user=user, round=round_, category=category, created_at=rows[0][1], saved_at=now)
-    ballot.saved_picks = [
-        Pick(
-            id=pick_id,
-            ballot=ballot,
-            contender_id=contender_id,
-            rank=rank,
-            rationale=rationale,
-            locked_probability=locked_probability,
-            round=round_,
-            category=category,
-            user=user,
+    # As the ORM loads rows (from_db: positional values, saved state), with the related objects at hand cached:
+    # several times cheaper than Model(...) with instances, for every pick of every save.
+    related = {"round": round_, "category": category, "user": user}
+    ballot = Ballot.from_db(
+        connection.alias, _BALLOT_FIELDS, (rows[0][0], user.pk, round_.pk, category.pk, rows[0][1], now)
+    )
+    ballot._state.fields_cache.update(related)
+    ballot.saved_picks = []
+    for _, _, pick_id, contender_id, rank, rationale, locked_probability in rows:
+        pick = Pick.from_db(
+            connection.alias,
+            _PICK_FIELDS,
+            (pick_id, ballot.pk, contender_id, rank, rationale, locked_probability, round_.pk, category.pk, user.pk),
         )
-        for _, _, pick_id, contender_id, rank, rationale, locked_probability in rows
-    ]
-    for pick in ballot.saved_picks:
-        pick._state.adding, pick._state.db = False, "default"
-    ballot._state.adding, ballot._state.db = False, "default"
+        pick._state.fields_cache.update(related, ballot=ballot)
+        ballot.saved_picks.append(pick)
     return ballot
+
+
+_BALLOT_FIELDS = ["id", "user_id", "round_id", "category_id", "created_at", "saved_at"]
+_PICK_FIELDS = [
+    "id",
+    "ballot_id",
+    "contender_id",
+    "rank",
+    "rationale",
+    "locked_probability",
+    "round_id",
+    "category_id",
+    "user_id",
+]
 
 
 def odds_mark_stale(*, round_id: int, category_id: int) -> None:

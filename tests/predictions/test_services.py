@@ -261,3 +261,16 @@ def test_a_reordered_ranking_replaces_every_pick_and_returns_them_best_first(sea
     assert saved == stored == [(picture[2].id, 1, ""), (picture[1].id, 2, ""), (picture[0].id, 3, "Late surge")]
     assert all(pick.pk for pick in ballot.ranked_picks)
     assert Ballot.objects.get().saved_at == ballot.saved_at
+
+
+def test_the_saved_ballot_and_picks_equal_what_the_database_holds(season, expert):
+    picture = season["nominees"]["picture"]
+    ballot = ballot_save(
+        user=expert, category=season["picture"], ranking=ids(picture[::-1]), rationales={picture[1].id: "Close"}
+    )
+    fields = lambda obj: {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}  # noqa: E731
+    assert fields(ballot) == fields(Ballot.objects.get())
+    stored = {pick.pk: fields(pick) for pick in Pick.objects.all()}
+    assert {pick.pk: fields(pick) for pick in ballot.saved_picks} == stored
+    assert all(not pick._state.adding for pick in [ballot, *ballot.saved_picks])
+    assert ballot.saved_picks[0].ballot is ballot and ballot.saved_picks[0].user == expert  # no query needed
