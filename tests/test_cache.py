@@ -34,3 +34,16 @@ def test_it_works_on_a_real_redis():
     assert cache.get_many(["a", "b", "n"]) == {"a": {"x": 1}, "b": [1, 2], "n": 2}
     cache.delete_many(["a", "b", "n"])
     assert cache.get("a") is None
+    assert cache.get("a", "default") == "default"
+
+    cache.set("forever", "kept", None)
+    assert cache._cache.get_client().ttl(cache.make_key("forever")) == -1  # no expiry
+    cache.set("short", "gone soon", 30)
+    assert 0 < cache._cache.get_client().ttl(cache.make_key("short")) <= 30
+    assert cache.add("new", 5, None) is True
+    assert cache.get("new") == 5
+    cache.set("short", "now", 0)  # Django's meaning of 0: expire at once
+    assert cache.get("short") is None
+    assert cache.add("zero", 1, 0) is True  # added, and expired at once
+    assert cache.get("zero") is None
+    cache.delete_many(["forever", "new"])
