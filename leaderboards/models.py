@@ -68,9 +68,15 @@ class StandingQuerySet(models.QuerySet):
 class Standing(models.Model):
     """One user's place on one leaderboard (a round and a segment). Rebuilt from scratch by every recompute."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="standings")
+    # No index of their own on round and user: every recompute after an announcement rewrites nearly every row
+    # (points and rank move for everybody, and rank is indexed, so no update is HOT), and each index is one more
+    # entry per row written. The two indexes below start with the round and with the user, and serve every lookup
+    # by either (the board, the card, the cascades when a round or a user is deleted).
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="standings", db_index=False)
     segment = models.CharField(max_length=16, choices=Segment)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standings")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standings", db_index=False
+    )
     rank = models.PositiveIntegerField()
     correct = models.PositiveIntegerField()
     decided = models.PositiveIntegerField(help_text="Decided categories (nominations round: nominee slots).")
@@ -88,7 +94,8 @@ class Standing(models.Model):
     class Meta:
         ordering = ["round_id", "segment", "rank", "user_id"]
         constraints = [
-            models.UniqueConstraint(fields=["round", "segment", "user"], name="standing_unique"),
+            # The user first, so that it is also the index of a user's standings (cards, deleting a user).
+            models.UniqueConstraint(fields=["user", "round", "segment"], name="standing_unique"),
             models.CheckConstraint(condition=Q(accuracy__gte=0) & Q(accuracy__lte=1), name="standing_accuracy"),
         ]
         indexes = [models.Index(fields=["round", "segment", "rank"])]

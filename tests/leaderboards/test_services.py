@@ -333,6 +333,17 @@ def test_standings_of_users_whose_ballots_are_gone_are_deleted(season, ballots, 
     assert board(season["round"], "top24") == {"Solo": (1, 1, 2, 1, 0.5, 200.0, None, None)}
 
 
+def test_deleting_a_user_deletes_their_standings_and_the_recompute_reranks(season, ballots, editor, announce):
+    """Standing has no index of its own on user_id: the cascade goes through standing_unique (user first)."""
+    announce_both(season, editor, announce)
+    assert "Wrong" in board(season["round"])
+    ballots["wrong"].delete()
+    assert not Standing.objects.filter(user_id=ballots["wrong"].id).exists()
+    leaderboard_recompute(ceremony_id=season["ceremony"].id)
+    assert "Wrong" not in board(season["round"])
+    assert board(season["round"], "top24") == {"Solo": (1, 1, 2, 1, 0.5, 200.0, None, None)}
+
+
 def test_the_nominations_round_scores_each_nominee_slot(season, fan, expert, editor, announce):
     """K = 3 slots in both categories. Best Picture's long list has four contenders (the staked prior 3/4 is the
     ladder's 1/3: +33.33 a correct slot); Film Editing's three are all nominees (prior 1, the ladder's 1/5: +20)."""
