@@ -5,9 +5,9 @@ table of response callbacks (a few hundred entries): about 0.3 ms per call, two 
 ballot save. A `redis.Redis` over a pool is safe to share between calls (each command borrows a
 connection from the pool), so the client here is built once per pool.
 
-The three calls every request makes (get, set, add) send their command with `execute_command`: redis-py's
-`get` and `set` wrappers inspect their arguments on every call (for deprecation warnings), which costs more
-than the command's own work.
+The calls an API request makes (get for the token, add for the recompute flag, set) send their command
+with `execute_command`: redis-py's `get` and `set` wrappers inspect their arguments on every call (for
+deprecation warnings), which costs more than the command's own work.
 """
 
 from django.core.cache.backends import redis as django_redis
