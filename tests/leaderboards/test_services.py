@@ -504,10 +504,79 @@ def test_a_closed_rounds_picks_are_read_once_per_process(season, ballots, editor
     leaderboard_recompute(ceremony_id=season["ceremony"].id)
     assert reads == []
     assert snapshot() == rows
-    services.picks_cache_clear()
+    services.picks_cache_clear()  # this process's copies and the shared ones it wrote: read from the database
     leaderboard_recompute(ceremony_id=season["ceremony"].id)
     assert [[r.id for r in rounds] for rounds in reads] == [[season["round"].id]]
     assert snapshot() == rows
+
+
+def count_reads(monkeypatch) -> list:
+    reads = []
+    read = services._read_picks
+    monkeypatch.setattr(services, "_read_picks", lambda rounds: reads.append([r.id for r in rounds]) or read(rounds))
+    return reads
+
+
+def test_a_new_worker_process_takes_a_closed_rounds_picks_from_the_shared_cache(
+    season, ballots, editor, announce, monkeypatch
+):
+    announce_both(season, editor, announce)
+    rows = snapshot()
+    reads = count_reads(monkeypatch)
+    services.picks_cache_clear(shared=False)  # as in another process: nothing of its own, the shared copy there
+    announce(editor=editor, category=season["picture"], contender_ids=rank(season, "picture", "Minari"))
+    assert reads == []
+    assert snapshot() != rows  # the tied winner scored, from the shared picks
+    fresh = snapshot()
+    services.picks_cache_clear()
+    leaderboard_recompute(ceremony_id=season["ceremony"].id)
+    assert reads == [[season["round"].id]]
+    assert snapshot() == fresh  # the same standings as from the picks read again
+
+
+def test_a_shared_frame_of_an_earlier_fingerprint_is_not_used(season, ballots, editor, fan, announce, monkeypatch):
+    announce_both(season, editor, announce)
+    season["round"].closes_at = timezone.now() + timedelta(hours=1)
+    season["round"].save(update_fields=["closes_at"])
+    ballot_save(user=ballots["wrong"], category=season["picture"], ranking=rank(season, "picture", "Nomadland"))
+    close(season)
+    reads = count_reads(monkeypatch)
+    services.picks_cache_clear(shared=False)  # the shared frame of the round as it was before is still there
+    leaderboard_recompute(ceremony_id=season["ceremony"].id)
+    assert reads == [[season["round"].id]]
+    assert board(season["round"])["Wrong"][1] == 1
+
+
+def test_a_shared_cache_that_is_down_or_holds_garbage_costs_only_the_read(
+    season, ballots, editor, announce, monkeypatch
+):
+    announce_both(season, editor, announce)
+    rows = snapshot()
+    reads = count_reads(monkeypatch)
+    services.picks_cache_clear(shared=False)
+    fingerprint = services._fingerprints([season["round"]])[season["round"].id]
+    cache.set(services._shared_key(season["round"].id, fingerprint), {"user_id": "garbage"})
+    leaderboard_recompute(ceremony_id=season["ceremony"].id)
+    assert reads == [[season["round"].id]] and snapshot() == rows
+
+    def down(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    services.picks_cache_clear()
+    monkeypatch.setattr(cache, "get_many", down)
+    monkeypatch.setattr(cache, "set", down)
+    leaderboard_recompute(ceremony_id=season["ceremony"].id)
+    assert len(reads) == 2 and snapshot() == rows
+
+
+def test_a_shared_picks_frame_unpacks_to_the_frame_it_was_made_from(season, ballots, editor, announce):
+    import pandas as pd
+
+    close(season)
+    frame = services._read_picks([season["round"]]).drop(columns="round_id").reset_index(drop=True)
+    assert len(frame) == Ballot.objects.filter(round=season["round"]).count()  # one first place per ballot
+    pd.testing.assert_frame_equal(services._frame_unpack(services._frame_pack(frame)), frame, check_dtype=False)
+    assert str(services._frame_unpack(services._frame_pack(frame))["saved_at"].dt.tz) == "UTC"
 
 
 def test_a_save_after_the_round_is_reopened_is_not_hidden_by_the_cache(season, ballots, editor, fan, announce):
@@ -538,3 +607,16 @@ def test_a_recompute_that_changes_nothing_rewrites_no_row(season, ballots, edito
     assert versions() == before
     announce(editor=editor, category=season["picture"], contender_ids=rank(season, "picture", "Minari"))
     assert versions() != before
+
+
+def test_the_recompute_runs_without_postgresqls_jit(season, ballots, editor, announce):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT compilation is PostgreSQL's")
+    close(season)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")  # whatever the server's default
+        leaderboard_recompute(ceremony_id=season["ceremony"].id)  # inside the test's transaction: its SET LOCAL holds
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
