@@ -14,13 +14,13 @@ import hashlib
 import io
 import logging
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -172,6 +172,23 @@ def leaderboard_recompute_requested(*, ceremony_id: int) -> None:
     state = leaderboard_recompute(ceremony_id=ceremony_id)
     if state.is_stale:
         leaderboard_request(ceremony_id=ceremony_id)
+    standings_vacuum()
+
+
+def standings_vacuum() -> None:
+    """PostgreSQL, after a recompute has committed: reclaim the row versions it left behind (one per standing that
+    changed, i.e. nearly every standing of the ceremony after an announcement). Left to autovacuum, they pile up
+    between its runs on a night of announcements minutes apart, and each upsert then walks the dead versions of
+    every key: at 100,000 users the next upsert took 3.2 s instead of 2.0 s. Takes about 0.15 s, off the path to
+    the fresh standings (they are committed), and blocks nobody (SKIP_LOCKED: not if autovacuum is at it). Does
+    nothing inside a transaction block, where VACUUM cannot run."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (SKIP_LOCKED) {Standing._meta.db_table}")
+    except DatabaseError:
+        logger.warning("Could not vacuum the standings", exc_info=True)
 
 
 def _lock_ceremony(ceremony_id: int) -> None:
@@ -662,3 +679,40 @@ def leaderboard_sweep() -> int:
     for ceremony_id in stale:
         leaderboard_request(ceremony_id=ceremony_id)
     return len(stale)
+
+
+# A ceremony whose winners round closed this recently and whose results are not final has its closed rounds' picks
+# shared ahead of its first announcement (picks_prime).
+PRIME_WITHIN = timedelta(days=7)
+
+
+def picks_prime(*, now: datetime | None = None) -> int:
+    """Read and share the closed rounds' picks of every ceremony whose winners round closed within PRIME_WITHIN and
+    whose results are not final, unless the shared cache has them already: the first announcement's recompute then
+    starts from the shared cache instead of reading millions of picks (most of its time at 100,000 users). Runs
+    from beat; costs one fingerprint query and a cache lookup when there is nothing to do. Returns the rounds read."""
+    from leaderboards.promotion import results_final  # local: promotion imports this module
+
+    now = now or timezone.now()
+    recent = Round.objects.filter(kind=Round.Kind.WINNERS, closes_at__lte=now, closes_at__gt=now - PRIME_WITHIN).values(
+        "ceremony_id"
+    )
+    ceremonies = [c for c in Ceremony.objects.filter(id__in=recent) if not results_final(ceremony=c)]
+    with_ballots = Exists(Ballot.objects.filter(round_id=OuterRef("pk")))
+    rounds = list(Round.objects.filter(ceremony__in=ceremonies, closes_at__lte=now).filter(with_ballots))
+    if not rounds:
+        return 0
+    fingerprints = _fingerprints(rounds)
+    keys = {r.id: _shared_key(r.id, fingerprints[r.id]) for r in rounds if r.id in fingerprints}
+    try:
+        missing = [r for r in rounds if r.id in keys and not cache.has_key(keys[r.id])]
+    except Exception:
+        logger.warning("Could not look up the shared picks frames", exc_info=True)
+        return 0
+    if not missing:
+        return 0
+    with transaction.atomic():  # _read_picks sets its work_mem for the transaction
+        read = _read_picks(missing)
+    for round_id, mine in read.groupby("round_id", sort=False):
+        _shared_set(keys[int(round_id)], mine.drop(columns="round_id").reset_index(drop=True))
+    return len(missing)

@@ -14,3 +14,10 @@ def leaderboard_sweep() -> int:
     from leaderboards.services import leaderboard_sweep
 
     return leaderboard_sweep()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def picks_prime() -> int:
+    from leaderboards.services import picks_prime
+
+    return picks_prime()

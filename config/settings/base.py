@@ -214,6 +214,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "odds-sweep": {"task": "predictions.tasks.odds_sweep", "schedule": 60.0},
     # Catches up any ceremony whose standings are behind its announcements.
     "leaderboard-sweep": {"task": "leaderboards.tasks.leaderboard_sweep", "schedule": 60.0},
+    # Shares a closed round's picks before its ceremony's first announcement, so that recompute need not read them.
+    "leaderboard-picks-prime": {"task": "leaderboards.tasks.picks_prime", "schedule": 300.0},
 }
 
 # DJANGO REST FRAMEWORK

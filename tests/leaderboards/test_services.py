@@ -620,3 +620,60 @@ def test_the_recompute_runs_without_postgresqls_jit(season, ballots, editor, ann
         leaderboard_recompute(ceremony_id=season["ceremony"].id)  # inside the test's transaction: its SET LOCAL holds
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_picks_prime_shares_a_closed_rounds_picks_before_the_first_announcement(
+    season, ballots, editor, announce, monkeypatch
+):
+    reads = count_reads(monkeypatch)  # the ballots fixture has closed the round
+    assert services.picks_prime() == 1
+    assert services.picks_prime() == 0  # shared already
+    assert reads == [[season["round"].id]]
+    announce_both(season, editor, announce)  # this process has nothing of its own: the shared copy serves
+    assert reads == [[season["round"].id]]
+    rows = snapshot()
+    services.picks_cache_clear()
+    leaderboard_recompute(ceremony_id=season["ceremony"].id)
+    assert len(reads) == 2 and snapshot() == rows  # the same standings from the picks read again
+
+
+def test_picks_prime_leaves_open_and_long_closed_rounds_and_final_results_alone(season, ballots, editor, announce):
+    assert services.picks_prime(now=season["round"].closes_at - timedelta(seconds=1)) == 0  # still open then
+    assert services.picks_prime(now=timezone.now() + services.PRIME_WITHIN + timedelta(minutes=1)) == 0
+    for category in ("picture", "editing"):  # every competitive category of the season decided, standings caught up
+        announce(editor=editor, category=season[category], contender_ids=[season["nominees"][category][0].id])
+    from leaderboards.promotion import results_final
+
+    assert results_final(ceremony=season["ceremony"])
+    services.picks_cache_clear()
+    assert services.picks_prime() == 0
+
+
+def test_picks_prime_runs_from_beat():
+    from django.conf import settings
+
+    entries = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
+    assert "leaderboards.tasks.picks_prime" in entries
+    assert tasks.picks_prime.acks_late
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_vacuums_the_standings_after_its_recompute_has_committed(season, ballots, editor):
+    from django.db import connection, transaction
+
+    statements = []
+
+    def spy(execute, sql, params, many, context):
+        statements.append((sql.split()[0], connection.in_atomic_block))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        with transaction.atomic():
+            services.standings_vacuum()  # VACUUM cannot run in a transaction block: nothing
+        services.leaderboard_recompute_requested(ceremony_id=season["ceremony"].id)
+    vacuums = [in_block for kind, in_block in statements if kind == "VACUUM"]
+    if connection.vendor == "postgresql":
+        assert vacuums == [False] and statements[-1][0] == "VACUUM"
+    else:
+        assert vacuums == []
+    assert not state(season).is_stale
