@@ -421,12 +421,7 @@ def _picks(rounds: list[Round], now: datetime) -> dict[int, pd.DataFrame]:
     found.update(shared)
     missing = [r for r in rounds if r.id not in found]
     if missing:
-        read = _read_picks(missing)
-        for round_id, mine in read.groupby("round_id", sort=False):
-            found[int(round_id)] = mine.drop(columns="round_id").reset_index(drop=True)
-        for round_ in missing:
-            if round_.id in keys and round_.id in found:
-                _shared_set(keys[round_.id], found[round_.id])
+        found.update(_picks_read(missing, shared_keys=keys))
     with _picks_cache_lock:
         for round_id in keys:
             if round_id in found:
@@ -435,6 +430,24 @@ def _picks(rounds: list[Round], now: datetime) -> dict[int, pd.DataFrame]:
         while len(_picks_cache) > PICKS_CACHE_ROUNDS:
             _picks_cache.pop(next(iter(_picks_cache)))
     return found
+
+
+def _picks_read(rounds: list[Round], *, shared_keys: dict[int, str]) -> dict[int, pd.DataFrame]:
+    """One query: round id -> the scoring picks of `rounds` (round_id dropped), those with a key in `shared_keys`
+    (closed rounds) shared under it. Call inside a transaction (_read_picks sets its work_mem)."""
+    frames = {
+        int(round_id): mine.drop(columns="round_id").reset_index(drop=True)
+        for round_id, mine in _read_picks(rounds).groupby("round_id", sort=False)
+    }
+    for round_id, frame in frames.items():
+        if round_id in shared_keys:
+            _shared_set(shared_keys[round_id], frame)
+    return frames
+
+
+def _with_ballots(rounds):
+    """The rounds of a QuerySet that have ballots: the ones with standings to compute."""
+    return rounds.filter(Exists(Ballot.objects.filter(round_id=OuterRef("pk"))))
 
 
 def _contenders(ceremony_id: int) -> pd.DataFrame:
@@ -511,8 +524,7 @@ def leaderboard_recompute(*, ceremony_id: int, now: datetime | None = None) -> L
     LeaderboardState.objects.bulk_create([LeaderboardState(ceremony_id=ceremony_id)], ignore_conflicts=True)
     version = LeaderboardState.objects.values_list("version", flat=True).get(ceremony_id=ceremony_id)
 
-    with_ballots = Exists(Ballot.objects.filter(round_id=OuterRef("pk")))
-    rounds = list(Round.objects.filter(ceremony_id=ceremony_id).filter(with_ballots).order_by("opens_at"))
+    rounds = list(_with_ballots(Round.objects.filter(ceremony_id=ceremony_id)).order_by("opens_at"))
     picks = _picks(rounds, now) if rounds else {}
     contenders = _contenders(ceremony_id)
     roles, top24 = _members(ceremony_id)
@@ -698,8 +710,7 @@ def picks_prime(*, now: datetime | None = None) -> int:
         "ceremony_id"
     )
     ceremonies = [c for c in Ceremony.objects.filter(id__in=recent) if not results_final(ceremony=c)]
-    with_ballots = Exists(Ballot.objects.filter(round_id=OuterRef("pk")))
-    rounds = list(Round.objects.filter(ceremony__in=ceremonies, closes_at__lte=now).filter(with_ballots))
+    rounds = list(_with_ballots(Round.objects.filter(ceremony__in=ceremonies, closes_at__lte=now)))
     if not rounds:
         return 0
     fingerprints = _fingerprints(rounds)
@@ -711,8 +722,6 @@ def picks_prime(*, now: datetime | None = None) -> int:
         return 0
     if not missing:
         return 0
-    with transaction.atomic():  # _read_picks sets its work_mem for the transaction
-        read = _read_picks(missing)
-    for round_id, mine in read.groupby("round_id", sort=False):
-        _shared_set(keys[int(round_id)], mine.drop(columns="round_id").reset_index(drop=True))
+    with transaction.atomic():
+        _picks_read(missing, shared_keys=keys)
     return len(missing)
