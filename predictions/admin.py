@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from predictions.models import Ballot, Odds, OddsState, Pick, Top24Member
+from predictions.services import ballots_delete
 
 
 class PickInline(admin.TabularInline):
@@ -26,6 +27,13 @@ class BallotAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    # Deleting (a spam account's ballots, say) goes through the service, which bumps the categories' ballot versions.
+    def delete_model(self, request, obj):
+        ballots_delete(ballots=Ballot.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        ballots_delete(ballots=queryset)
 
 
 @admin.register(OddsState)

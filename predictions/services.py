@@ -296,6 +296,31 @@ def odds_mark_stale(*, round_id: int, category_id: int) -> None:
         state.update(ballot_version=F("ballot_version") + 1)
 
 
+@transaction.atomic
+def ballots_delete(*, ballots) -> int:
+    """Delete ballots (a QuerySet; the admin's delete action), bumping the ballot version of every category they
+    were in, in the same transaction, and asking for those categories' odds on commit, as a save does: the odds and
+    the leaderboards' picks caches (keyed by those versions) see the change. Returns how many ballots went."""
+    pairs = set(ballots.order_by().values_list("round_id", "category_id").distinct())
+    _, deleted = ballots.delete()
+    _versions_bump(pairs)
+    return deleted.get(Ballot._meta.label, 0)
+
+
+def user_ballots_forget(*, user_id: int) -> None:
+    """Before a user is deleted (the cascade takes their ballots and picks): bump the ballot version of every
+    category they predicted and ask for those odds on commit. Connected to pre_delete of the user model (see
+    PredictionsConfig.ready), so that every way of deleting a user does it."""
+    _versions_bump(set(Ballot.objects.filter(user_id=user_id).values_list("round_id", "category_id")))
+
+
+def _versions_bump(pairs: set[tuple[int, int]]) -> None:
+    for round_id, category_id in sorted(pairs):  # in one order, so that two of these never deadlock
+        odds_mark_stale(round_id=round_id, category_id=category_id)
+    for round_id, category_id in sorted(pairs):
+        transaction.on_commit(lambda r=round_id, c=category_id: odds_request(round_id=r, category_id=c))
+
+
 def _flag(round_id: int, category_id: int) -> str:
     return f"odds:scheduled:{round_id}:{category_id}"
 

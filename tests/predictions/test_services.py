@@ -274,3 +274,61 @@ def test_the_saved_ballot_and_picks_equal_what_the_database_holds(season, expert
     assert {pick.pk: fields(pick) for pick in ballot.saved_picks} == stored
     assert all(not pick._state.adding for pick in [ballot, *ballot.saved_picks])
     assert ballot.saved_picks[0].ballot is ballot and ballot.saved_picks[0].user == expert  # no query needed
+
+
+# --- deleting ballots ----------------------------------------------------------------------------------------------
+
+
+def test_deleting_ballots_bumps_their_categories_and_recomputes_their_odds(
+    season, fan, expert, save, django_capture_on_commit_callbacks
+):
+    from predictions.services import ballots_delete
+
+    picture, editing = season["nominees"]["picture"], season["nominees"]["editing"]
+    save(user=fan, category=season["picture"], ranking=ids(picture[::-1]))
+    save(user=fan, category=season["editing"], ranking=ids(editing))
+    save(user=expert, category=season["picture"], ranking=ids(picture))
+    before = {c: _state(season, c).ballot_version for c in ("picture", "editing")}
+    assert Odds.objects.filter(round=season["round"], category=season["picture"], segment="all")[0].ballots == 2
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        deleted = ballots_delete(ballots=Ballot.objects.filter(user=fan, category=season["picture"]))
+    assert deleted == 1 and len(callbacks) == 1
+    assert {c: _state(season, c).ballot_version for c in ("picture", "editing")} == {
+        "picture": before["picture"] + 1,
+        "editing": before["editing"],
+    }
+    assert not _state(season).is_stale  # recomputed on commit, without the fan's ballot
+    assert Odds.objects.filter(round=season["round"], category=season["picture"], segment="all")[0].ballots == 1
+    assert Ballot.objects.filter(user=fan).count() == 1
+
+
+def test_deleting_a_user_bumps_every_category_they_predicted(season, fan, expert, save):
+    picture, editing = season["nominees"]["picture"], season["nominees"]["editing"]
+    save(user=fan, category=season["picture"], ranking=ids(picture))
+    save(user=expert, category=season["picture"], ranking=ids(picture))
+    save(user=expert, category=season["editing"], ranking=ids(editing))
+    before = {c: _state(season, c).ballot_version for c in ("picture", "editing")}
+    fan.delete()
+    assert {c: _state(season, c).ballot_version for c in ("picture", "editing")} == {
+        "picture": before["picture"] + 1,
+        "editing": before["editing"],
+    }
+    assert _state(season).is_stale  # for the sweep, if the on-commit request is lost
+    odds_sweep()
+    assert Odds.objects.filter(round=season["round"], category=season["picture"], segment="all")[0].ballots == 1
+
+
+def test_the_admin_deletes_ballots_through_the_service(season, fan, expert, save, client):
+    from accounts.models import User
+
+    save(user=fan, category=season["picture"], ranking=ids(season["nominees"]["picture"]))
+    before = _state(season).ballot_version
+    admin = User.objects.create_superuser(email="root@frontrunner.local", password="x" * 12, display_name="Root")
+    client.force_login(admin)
+    ballot = Ballot.objects.get(user=fan)
+    response = client.post(
+        "/admin/predictions/ballot/", {"action": "delete_selected", "_selected_action": [ballot.pk], "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Ballot.objects.exists() and _state(season).ballot_version == before + 1
