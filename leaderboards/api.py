@@ -9,7 +9,6 @@ Each view runs a fixed number of queries whatever the board or the card holds.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
@@ -29,7 +28,8 @@ from config.api import (
 from films.api import CeremonyRefSerializer
 from films.models import Category, Ceremony, Round
 from leaderboards import scoring
-from leaderboards.models import Announcement, LeaderboardState, Standing
+from leaderboards.boards import BoardRows, board_sizes
+from leaderboards.models import Announcement, LeaderboardOrder, LeaderboardState, Standing
 from leaderboards.services import result_announce, result_undo
 from leaderboards.views import BOARD_SEGMENTS, DEFAULT_SEGMENT, CardView, load_results, parse_round
 from predictions.api import AuthenticatedApi, RoundSerializer
@@ -160,9 +160,10 @@ class LeaderboardApi(APIView):
         round_ = rounds.get(round_kind)
         state = LeaderboardState.objects.filter(ceremony=ceremony).first()
 
-        board = Standing.objects.none()
+        order = None
         if round_ is not None:
-            board = Standing.objects.board(round_, segment).select_related("user")
+            order = LeaderboardOrder.objects.filter(round=round_, segment=segment).defer("users").first()
+        board = BoardRows(order)
         paginator = Pagination()
         paginator.page_size = size
         rows = paginator.paginate_queryset(board, request, view=self)  # a page past the end: 404
@@ -172,12 +173,7 @@ class LeaderboardApi(APIView):
             mine = Standing.objects.filter(round=round_, segment=segment, user=request.user).select_related("user")
             mine = mine.first()
         if mine is not None:
-            ahead = board.filter(
-                Q(rank__lt=mine.rank)
-                | Q(rank=mine.rank, final_saved_at__lt=mine.final_saved_at)
-                | Q(rank=mine.rank, final_saved_at=mine.final_saved_at, user_id__lt=mine.user_id)
-            ).count()
-            my_page = ahead // size + 1
+            my_page = (mine.position - 1) // size + 1
         data = {
             "ceremony": ceremony,
             "round": round_,
@@ -263,13 +259,7 @@ class CardApi(APIView):
             ),
         )
         standings = list(Standing.objects.filter(user=member, round__ceremony=ceremony).select_related("round", "user"))
-        boards = Standing.objects.filter(
-            round_id__in={s.round_id for s in standings}, segment__in={s.segment for s in standings}
-        )
-        sizes = {
-            (round_id, segment): n
-            for round_id, segment, n in boards.order_by().values_list("round_id", "segment").annotate(n=Count("id"))
-        }
+        sizes = board_sizes(standings)
         order = {s.value: i for i, s in enumerate(BOARD_SEGMENTS)}
         standings.sort(key=lambda s: (s.round.kind != Round.Kind.WINNERS, order.get(s.segment, 99)))
         for standing in standings:

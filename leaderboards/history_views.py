@@ -12,7 +12,8 @@ from django.views.generic import ListView, TemplateView
 
 from films.models import AwardShow, Category, Ceremony
 from films.models import Round as CeremonyRound
-from leaderboards.models import Announcement, LeaderboardState, Standing
+from leaderboards.boards import board_leaders
+from leaderboards.models import Announcement, LeaderboardOrder, LeaderboardState, Standing
 from leaderboards.views import accuracy_text, points_text
 from predictions.models import Segment
 
@@ -121,19 +122,14 @@ class ChampionsView(ShowMixin, TemplateView):
                     url = reverse("leaderboards:leaderboard", kwargs={"show": show.slug, "number": ceremony.number})
                     url += "?" + urlencode({"round": kind.value, "segment": segment.value})
                     boards[(ceremony.id, kind.value, segment.value)] = Board(kind.value, segment.value, url)
-        sizes = (
-            Standing.objects.filter(round__ceremony_id__in=ids, segment__in=CHAMPION_SEGMENTS)
-            .order_by()
-            .values_list("round__ceremony_id", "round__kind", "segment")
-            .annotate(n=Count("id"))
+        orders = list(
+            LeaderboardOrder.objects.filter(round__ceremony_id__in=ids, segment__in=CHAMPION_SEGMENTS).values_list(
+                "round__ceremony_id", "round__kind", "round_id", "segment", "size", "leaders"
+            )
         )
-        for ceremony_id, kind, segment, n in sizes:
-            boards[(ceremony_id, kind, segment)].players = n
-        firsts = (
-            Standing.objects.filter(round__ceremony_id__in=ids, segment__in=CHAMPION_SEGMENTS, rank=1)
-            .select_related("user", "round")
-            .order_by("final_saved_at", "user_id")
-        )
+        for ceremony_id, kind, _round_id, segment, size, _leaders in orders:
+            boards[(ceremony_id, kind, segment)].players = size
+        firsts = board_leaders([(round_id, segment, leaders) for _c, _k, round_id, segment, _s, leaders in orders])
         for standing in firsts:
             standing.accuracy_text = accuracy_text(standing.accuracy)
             standing.points_text = points_text(standing.points)

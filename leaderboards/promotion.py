@@ -2,7 +2,7 @@
 same show's next ceremony (issue 4, point 5).
 
 The cut is exactly 24 seats, taken in leaderboard order: rank, then the earliest final save, then the user id
-(Standing.objects.board). Standing ranks already break accuracy-and-points ties by the final save, so two players
+(LeaderboardOrder). Standing ranks already break accuracy-and-points ties by the final save, so two players
 share a rank across the cut only when they are equal on accuracy, points and save time; the seat then goes to the
 earlier account. Each member's Top24Member.rank is their seat (1-24), so the segment is one team of 24 whatever
 the ties.
@@ -17,7 +17,8 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 
 from films.models import Category, Ceremony, Round
-from leaderboards.models import Announcement, LeaderboardState, Standing
+from leaderboards.boards import board_head
+from leaderboards.models import Announcement, LeaderboardState
 from leaderboards.services import leaderboard_mark_stale, leaderboard_request
 from predictions.models import Ballot, Segment, Top24Member
 from predictions.services import odds_mark_stale, odds_request
@@ -63,7 +64,7 @@ def top24_promote(*, ceremony: Ceremony, now: datetime | None = None) -> int:
         return 0
 
     winners_round = Round.objects.get(ceremony=ceremony, kind=Round.Kind.WINNERS)
-    seats = list(Standing.objects.board(winners_round, Segment.ALL).values_list("user_id", flat=True)[:TOP24_SIZE])
+    seats = board_head(winners_round, Segment.ALL, TOP24_SIZE)
     wanted = {user_id: seat for seat, user_id in enumerate(seats, start=1)}
     current = dict(Top24Member.objects.filter(ceremony=following).values_list("user_id", "rank"))
     if current == wanted:

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.generic import TemplateView
 
 from films.models import Category, Ceremony, Contender, Round, ordinal
 from leaderboards import scoring
+from leaderboards.boards import BoardRows, board_sizes, orders_for
 from leaderboards.forms import AnnounceForm, UndoForm
 from leaderboards.models import Announcement, LeaderboardState, Standing
 from leaderboards.services import result_announce, result_undo
@@ -326,20 +327,13 @@ class LeaderboardView(LiveFragmentMixin, CeremonyMixin, TemplateView):
 
         page_obj, sizes, mine, my_page = None, {}, None, None
         if round_ is not None:
-            board = Standing.objects.board(round_, segment).select_related("user")
-            page_obj = Paginator(board, PAGE_SIZE).get_page(self.request.GET.get("page"))
-            sizes = dict(
-                Standing.objects.filter(round=round_).order_by().values_list("segment").annotate(n=Count("id"))
-            )
+            orders = orders_for(round_)
+            sizes = {name: order.size for name, order in orders.items()}
+            page_obj = Paginator(BoardRows(orders.get(segment)), PAGE_SIZE).get_page(self.request.GET.get("page"))
             if user.is_authenticated:
                 mine = Standing.objects.filter(round=round_, segment=segment, user=user).first()
             if mine is not None:
-                ahead = board.filter(
-                    Q(rank__lt=mine.rank)
-                    | Q(rank=mine.rank, final_saved_at__lt=mine.final_saved_at)
-                    | Q(rank=mine.rank, final_saved_at=mine.final_saved_at, user_id__lt=mine.user_id)
-                ).count()
-                my_page = ahead // PAGE_SIZE + 1
+                my_page = (mine.position - 1) // PAGE_SIZE + 1
 
         winners_board = round_kind == Round.Kind.WINNERS
         live = winners_board and results.predictions_closed and (results.live or bool(state and state.is_stale))
@@ -480,15 +474,7 @@ class CardView(CeremonyMixin, TemplateView):
             .order_by("round__opens_at", "segment")
         )
         if standings:
-            sizes = {
-                (round_id, segment): n
-                for round_id, segment, n in Standing.objects.filter(
-                    round_id__in={s.round_id for s in standings}, segment__in={s.segment for s in standings}
-                )
-                .order_by()
-                .values_list("round_id", "segment")
-                .annotate(n=Count("id"))
-            }
+            sizes = board_sizes(standings)
             order = {s.value: i for i, s in enumerate(BOARD_SEGMENTS)}
             standings.sort(key=lambda s: (s.round.kind != Round.Kind.WINNERS, order.get(s.segment, 99)))
             for s in standings:

@@ -22,6 +22,7 @@ from predictions.models import Pick
 from predictions.odds import fractional_odds
 from predictions.services import ballot_save
 from tests.factories import CategoryFactory, ContenderFactory, UserFactory
+from tests.leaderboards.conftest import index_boards
 
 pytestmark = pytest.mark.django_db
 
@@ -333,9 +334,11 @@ def make_standings(season, count, prefix="Player"):
             accuracy=(count - i) / count,
             points=0.0,
             final_saved_at=now,
+            position=0,  # index_boards sets it
         )
         for i, user in enumerate(users)
     )
+    index_boards()
     return users
 
 

@@ -18,6 +18,7 @@ from leaderboards.emails import newsletter_message, score_emails_send
 from leaderboards.models import Announcement, LeaderboardState, NewsletterSubscription, ScoreEmail, Standing
 from tests.factories import CategoryFactory, CeremonyFactory, ContenderFactory, UserFactory
 from tests.helpers import page_text
+from tests.leaderboards.conftest import index_boards
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,9 @@ def final(db):
             accuracy=correct / decided,
             points=points,
             final_saved_at=NOW - timedelta(days=3),
+            position=0,  # index_boards sets it
         )
+    index_boards()
     return {"ceremony": ceremony, "round": round_, "users": users, "state": state}
 
 

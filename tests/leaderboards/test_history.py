@@ -16,6 +16,7 @@ from predictions.models import Ballot, OddsState, Top24Member
 from predictions.services import ballot_save
 from tests.factories import AwardShowFactory, CategoryFactory, CeremonyFactory, ContenderFactory, UserFactory
 from tests.helpers import page_text, query_count
+from tests.leaderboards.conftest import index_boards
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def finalize(ceremony, editor=None):
 
 
 def stand(round_, user, rank, *, correct=1, decided=2, points=0.0, segment="all", saved_minutes=0):
-    return Standing.objects.create(
+    standing = Standing.objects.create(
         round=round_,
         segment=segment,
         user=user,
@@ -53,7 +54,11 @@ def stand(round_, user, rank, *, correct=1, decided=2, points=0.0, segment="all"
         accuracy=correct / decided if decided else 0.0,
         points=points,
         final_saved_at=NOW - timedelta(days=6) + timedelta(minutes=saved_minutes),
+        position=0,  # index_boards sets it
     )
+    index_boards()
+    standing.refresh_from_db()
+    return standing
 
 
 def top24(ceremony):

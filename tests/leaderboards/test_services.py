@@ -325,8 +325,10 @@ def test_a_second_winner_announced_later_is_a_tie(season, ballots, editor, annou
 
 
 def test_standings_of_users_whose_ballots_are_gone_are_deleted(season, ballots, editor, announce):
+    from predictions.services import ballots_delete
+
     announce_both(season, editor, announce)
-    Ballot.objects.filter(user=ballots["wrong"]).delete()
+    assert ballots_delete(ballots=Ballot.objects.filter(user=ballots["wrong"])) == 2
     leaderboard_recompute(ceremony_id=season["ceremony"].id)
     assert "Wrong" not in board(season["round"])
     assert not Standing.objects.filter(user=ballots["wrong"]).exists()
@@ -677,3 +679,92 @@ def test_the_task_vacuums_the_standings_after_its_recompute_has_committed(season
     else:
         assert vacuums == []
     assert not state(season).is_stale
+
+
+# --- the board order and in-place updates -------------------------------------------------------------------------
+
+
+def orders():
+    import numpy as np
+
+    from leaderboards.models import LeaderboardOrder
+
+    return {
+        (o.segment, o.size, o.leaders): np.frombuffer(bytes(o.users), dtype="<i8").tolist()
+        for o in LeaderboardOrder.objects.order_by("segment")
+    }
+
+
+def test_the_board_order_is_the_standings_by_rank_then_final_save_then_user(
+    season, ballots, fan, expert, editor, announce
+):
+    from leaderboards.boards import BoardRows, board_leaders
+    from leaderboards.models import LeaderboardOrder
+
+    announce(editor=editor, category=season["editing"], contender_ids=rank(season, "editing", "Promising"))
+    twin, solo, wrong = ballots["twin"], ballots["solo"], ballots["wrong"]
+    # Only the fan and the twin picked it (+200 each), with the same saves: they share first place. Solo did not
+    # predict the category (0 points); the other three lost their stake and are ordered by their final save, the
+    # earliest first: the expert's 3 hours before the close, the editor's 2, Wrong's 1.
+    first = sorted([fan.id, twin.id])
+    expected = [(first[0], 1, 1), (first[1], 1, 2), (solo.id, 3, 3), (expert.id, 4, 4), (editor.id, 5, 5)]
+    expected.append((wrong.id, 6, 6))
+    assert list(Standing.objects.board(season["round"]).values_list("user_id", "rank", "position")) == expected
+    assert orders()[("all", 6, 2)] == [user_id for user_id, _, _ in expected]
+    assert orders()[("top24", 2, 1)] == [solo.id, wrong.id]
+
+    order = LeaderboardOrder.objects.get(round=season["round"], segment="all")
+    rows = BoardRows(order)
+    assert rows.count() == len(rows) == 6
+    assert [(s.user_id, s.rank, s.position) for s in rows[1:4]] == expected[1:4]
+    assert rows[6:9] == [] and BoardRows(None)[0:50] == []
+    with pytest.raises(TypeError):
+        rows[2]
+    leaders = board_leaders([(season["round"].id, "all", order.leaders), (season["round"].id, "top24", 1)])
+    assert [(s.segment, s.user_id) for s in leaders] == [("all", first[0]), ("all", first[1]), ("top24", solo.id)]
+
+
+def test_a_board_that_is_gone_loses_its_order(season, ballots, editor, expert, announce):
+    announce_both(season, editor, announce)
+    assert ("experts", 1, 1) in orders()
+    expert.role = "fan"
+    expert.save(update_fields=["role"])
+    leaderboard_recompute(ceremony_id=season["ceremony"].id)
+    assert [segment for segment, _, _ in orders()] == ["all", "editors", "top24"]
+
+
+def test_an_announcements_recompute_updates_every_standing_in_place(season, ballots, editor, announce):
+    """No index covers a column the recompute changes, and the pages have room: each update is heap-only (HOT), with
+    no index entry written."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("heap-only updates are PostgreSQL's")
+    announce(editor=editor, category=season["picture"], contender_ids=rank(season, "picture", "Nomadland"))
+
+    def updates():  # this transaction's counts so far (the test runs in one)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_stat_get_xact_tuples_updated(%s::regclass), "
+                "pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+                [Standing._meta.db_table] * 2,
+            )
+            return cursor.fetchone()
+
+    before = updates()
+    announce(editor=editor, category=season["editing"], contender_ids=rank(season, "editing", "Sound of Metal"))
+    updated, hot = (after - then for after, then in zip(updates(), before, strict=True))
+    assert updated == Standing.objects.count() and hot == updated
+
+
+def test_standings_that_no_order_lists_are_still_rewritten(season, ballots, editor, announce):
+    """The recompute updates the rows of users on the old orders and upserts the rest: a row that exists though no
+    order names it (orders lost, say) takes the upsert's conflict path and comes out the same."""
+    from leaderboards.models import LeaderboardOrder
+
+    announce_both(season, editor, announce)
+    rows, listed = snapshot(), orders()
+    LeaderboardOrder.objects.all().delete()
+    Standing.objects.update(points=0.0, rank=99)
+    leaderboard_recompute(ceremony_id=season["ceremony"].id)
+    assert snapshot() == rows and orders() == listed
