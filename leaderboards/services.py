@@ -552,8 +552,9 @@ def leaderboard_recompute(*, ceremony_id: int, now: datetime | None = None) -> L
 
 
 def _positioned(board: pd.DataFrame) -> pd.DataFrame:
-    """The boards of scoring.score (each in board order: rank, final save, user), with each row's position on its
-    board (1 = first)."""
+    """The boards of scoring.score, with each row's position on its board (1 = first). score orders each board by
+    rank, then user id, which is the board order (rank, final save, user id): rows that share a rank share their
+    final save too."""
     return board.assign(position=board.groupby(["round_id", "segment"], sort=False).cumcount() + 1)
 
 
