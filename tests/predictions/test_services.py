@@ -319,6 +319,31 @@ def test_deleting_a_user_bumps_every_category_they_predicted(season, fan, expert
     assert Odds.objects.filter(round=season["round"], category=season["picture"], segment="all")[0].ballots == 1
 
 
+@pytest.mark.parametrize("deleted", ["user", "category", "round"])
+def test_deleting_a_user_category_or_round_leaves_no_pick_behind(season, fan, expert, save, deleted):
+    # A pick's round, category and user are copies of its ballot's: what deletes those rows leaves no pick behind,
+    # and the picks that stay still agree with their ballots.
+    picture, editing = season["nominees"]["picture"], season["nominees"]["editing"]
+    save(user=fan, category=season["picture"], ranking=ids(picture))
+    save(user=fan, category=season["editing"], ranking=ids(editing))
+    save(user=expert, category=season["picture"], ranking=ids(picture))
+    {"user": fan, "category": season["picture"], "round": season["round"]}[deleted].delete()
+    kept = {
+        "user": [(expert.pk, season["picture"].pk)],
+        "category": [(fan.pk, season["editing"].pk)],
+        "round": [],
+    }[deleted]
+    assert sorted(Ballot.objects.values_list("user_id", "category_id")) == kept
+    assert set(Pick.objects.values_list("ballot_id", flat=True)) == set(Ballot.objects.values_list("id", flat=True))
+    for ballot in Ballot.objects.all():
+        assert (
+            Pick.objects.filter(ballot=ballot)
+            .exclude(user_id=ballot.user_id, round_id=ballot.round_id, category_id=ballot.category_id)
+            .count()
+            == 0
+        )
+
+
 def test_the_admin_deletes_ballots_through_the_service(season, fan, expert, save, client):
     from accounts.models import User
 
