@@ -263,10 +263,10 @@ def load(users: int, categories: int) -> dict:
             cursor.execute(
                 f"INSERT INTO {p.db_table} ({col(p, 'ballot')}, {col(p, 'contender')}, {col(p, 'rank')}, "
                 f"{col(p, 'rationale')}, {col(p, 'locked_probability')}, {col(p, 'round')}, {col(p, 'category')}, "
-                f"{col(p, 'user')}) "
+                f"{col(p, 'user')}, {col(p, 'saved_at')}) "
                 f"SELECT b.id, w.contender_id, row_number() OVER (PARTITION BY b.id ORDER BY "
                 f"-ln(1 - random()) / w.weight), '', w.weight, b.{col(b, 'round')}, b.{col(b, 'category')}, "
-                f"b.{col(b, 'user')} "
+                f"b.{col(b, 'user')}, b.{col(b, 'saved_at')} "
                 f"FROM {b.db_table} b JOIN bench_weight w ON w.category_id = b.{col(b, 'category')} "
                 f"WHERE b.{col(b, 'round')} = %s AND b.{col(b, 'category')} = %s",
                 [round_.id, category_id],

@@ -21,7 +21,7 @@ import pandas as pd
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
 from django.utils import timezone
 
 from accounts.models import User
@@ -207,39 +207,47 @@ def _lock_ceremony(ceremony_id: int) -> None:
 PICK_COLUMNS = ["round_id", "user_id", "category_id", "contender_id", "rank", "locked_probability", "saved_at"]
 
 
+# The scoring rank is read as an annotation: in the winners round it is the constant 1 (only first places score), so
+# that the read takes only pick_first_idx's columns and PostgreSQL answers it from that index alone.
+_READ_COLUMNS = [*PICK_COLUMNS[:4], "scoring_rank", *PICK_COLUMNS[5:]]
+
+
 def _scoring_picks(rounds: list[Round]):
     """The picks that can score in each round (the first place in the winners round, the top K in the
-    nominations round) of the competitive categories."""
-    scoring_ranks = Q()
-    for round_ in rounds:
-        if round_.kind == Round.Kind.WINNERS:
-            scoring_ranks |= Q(round_id=round_.id, rank=1)
-        else:  # K = the category's slots (at least one), as ballot_save stakes them
-            scoring_ranks |= Q(round_id=round_.id) & (Q(rank__lte=F("category__slots")) | Q(rank=1))
-    return Pick.objects.filter(scoring_ranks, category__award_class__in=Category.COMPETITIVE_CLASSES).order_by()
+    nominations round) of the competitive categories, as values of _READ_COLUMNS: one query (a UNION ALL when
+    both kinds of round are asked for)."""
+    competitive = Q(category__award_class__in=Category.COMPETITIVE_CLASSES)
+    winners = [r.id for r in rounds if r.kind == Round.Kind.WINNERS]
+    nominations = [r.id for r in rounds if r.kind != Round.Kind.WINNERS]
+    parts = []
+    if winners:
+        first = Pick.objects.filter(competitive, round_id__in=winners, rank=1)
+        parts.append(first.annotate(scoring_rank=Value(1, output_field=IntegerField())))
+    if nominations:  # K = the category's slots (at least one), as ballot_save stakes them
+        top = Pick.objects.filter(competitive, Q(rank__lte=F("category__slots")) | Q(rank=1), round_id__in=nominations)
+        parts.append(top.annotate(scoring_rank=F("rank")))
+    values = [part.order_by().values(*_READ_COLUMNS) for part in parts]
+    return values[0] if len(values) == 1 else values[0].union(*values[1:], all=True).order_by()
 
 
-# The PostgreSQL types the picks are read as, in PICK_COLUMNS order, and the big-endian numpy types of their binary
-# COPY fields. timestamptz is sent as int64 microseconds since 2000-01-01 UTC.
+# The PostgreSQL types the picks are read as, in PICK_COLUMNS (_READ_COLUMNS) order, and the big-endian numpy types
+# of their binary COPY fields. timestamptz is sent as int64 microseconds since 2000-01-01 UTC.
 PICK_COPY_TYPES = [("bigint", ">i8")] * 5 + [("double precision", ">f8"), ("timestamptz", ">i8")]
-# Memory for the hash join of the picks with their 2.3 million ballots (100,000 users x 23 categories): at the
-# default 4 MB it spills to disk in 32 batches, about a second more. For this transaction only.
-READ_WORK_MEM = "64MB"
 
 
 def _read_picks(rounds: list[Round]) -> pd.DataFrame:
-    """One query: the scoring picks of `rounds` with their ballot's save time.
+    """One query: the scoring picks of `rounds` with their ballot's save time (copied onto each pick).
 
     PostgreSQL: COPY ... TO STDOUT in the binary format, parsed by numpy as fixed-width rows, so that millions of rows
-    never become Python tuples and datetimes (nor text: pandas' read_csv took 0.7 s for 2.3 million). Call inside a
-    transaction. Elsewhere (SQLite): the same QuerySet's values."""
-    picks = _scoring_picks(rounds).annotate(saved_at=F("ballot__saved_at"))
+    never become Python tuples and datetimes (nor text: pandas' read_csv took 0.7 s for 2.3 million). In the winners
+    round the query reads pick_first_idx alone (once the round's picks are vacuumed; a heap scan before).
+    Elsewhere (SQLite): the same QuerySet's values."""
+    picks = _scoring_picks(rounds)
     if connection.vendor == "postgresql":
-        sql, params = picks.values_list(*PICK_COLUMNS).query.sql_with_params()
-        columns = ", ".join(f"q.{name}::{kind}" for name, (kind, _) in zip(PICK_COLUMNS, PICK_COPY_TYPES, strict=True))
+        sql, params = picks.query.sql_with_params()
+        columns = ", ".join(f"q.{name}::{kind}" for name, (kind, _) in zip(_READ_COLUMNS, PICK_COPY_TYPES, strict=True))
         buffer = io.BytesIO()
         with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL work_mem = '{READ_WORK_MEM}'")
             query = cursor.mogrify(f"SELECT {columns} FROM ({sql}) AS q", params).decode()
             cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT binary)", buffer)
         values = _copy_binary_columns(buffer.getbuffer(), [numpy for _, numpy in PICK_COPY_TYPES])
@@ -248,8 +256,7 @@ def _read_picks(rounds: list[Round]) -> pd.DataFrame:
         saved_us = frame["saved_at"].to_numpy() + PG_EPOCH_US
         frame["saved_at"] = pd.Series(saved_us.view("datetime64[us]")).dt.tz_localize("UTC")
         return frame
-    rows = picks.values_list(*PICK_COLUMNS)
-    frame = pd.DataFrame(list(rows), columns=PICK_COLUMNS)
+    frame = pd.DataFrame(list(picks), columns=_READ_COLUMNS).rename(columns={"scoring_rank": "rank"})
     frame["saved_at"] = pd.to_datetime(frame["saved_at"], utc=True)
     return frame
 
@@ -426,7 +433,7 @@ def _picks(rounds: list[Round], now: datetime) -> dict[int, pd.DataFrame]:
 
 def _picks_read(rounds: list[Round], *, shared_keys: dict[int, str]) -> dict[int, pd.DataFrame]:
     """One query: round id -> the scoring picks of `rounds` (round_id dropped), those with a key in `shared_keys`
-    (closed rounds) shared under it. Call inside a transaction (_read_picks sets its work_mem)."""
+    (closed rounds) shared under it. Call inside a transaction."""
     frames = {
         int(round_id): mine.drop(columns="round_id").reset_index(drop=True)
         for round_id, mine in _read_picks(rounds).groupby("round_id", sort=False)

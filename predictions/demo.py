@@ -340,6 +340,7 @@ def _ballots_create(
             round_id=round_.id,
             category_id=category_id,
             user_id=ballot.user_id,
+            saved_at=ballot.saved_at,
         )
         for ballot, (category_id, ranking, rationale) in zip(ballots, ranks, strict=True)
         for rank, contender_id in enumerate(ranking, start=1)

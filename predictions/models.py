@@ -68,8 +68,8 @@ class Ballot(models.Model):
 
 
 class Pick(models.Model):
-    """A contender at a rank on a ballot. Round, category and user are copied from the ballot so that
-    the odds recompute is one GROUP BY over this table."""
+    """A contender at a rank on a ballot. Round, category, user and save time are copied from the ballot so that
+    the odds recompute is one GROUP BY over this table, and the leaderboards' read needs no join."""
 
     # No index of its own: both unique constraints start with the ballot (every save writes each index per pick).
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="picks", db_index=False)
@@ -83,6 +83,7 @@ class Pick(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+", db_index=False)
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    saved_at = models.DateTimeField(help_text="The ballot's saved_at, copied (every save rewrites the picks).")
 
     class Meta:
         ordering = ["ballot_id", "rank"]
@@ -94,7 +95,14 @@ class Pick(models.Model):
         indexes = [
             # The odds recompute's GROUP BY reads only this index (an index-only scan on PostgreSQL), not the
             # picks' rows: the user is in it for the segment joins. (A key column, not INCLUDE: SQLite has none.)
-            models.Index(fields=["round", "category", "rank", "contender", "user"], name="pick_odds_idx")
+            models.Index(fields=["round", "category", "rank", "contender", "user"], name="pick_odds_idx"),
+            # The leaderboards' read of a closed winners round (2.3 million first places at 100,000 users) reads
+            # only this index, not the 11.8 million picks nor their ballots: it holds every column that read takes.
+            models.Index(
+                fields=["round", "category", "user", "contender", "locked_probability", "saved_at"],
+                condition=Q(rank=1),
+                name="pick_first_idx",
+            ),
         ]
 
     def __str__(self) -> str:

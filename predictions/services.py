@@ -208,6 +208,7 @@ def _ballot_save_checked(*, user, category: Category, ranking, rationales, now: 
             round=round_,
             category=category,
             user=user,
+            saved_at=now,
         )
         for rank, contender_id in enumerate(ranking, start=1)
     )
@@ -267,7 +268,18 @@ def _ballot_save_cached(*, user, category: Category, ranking, rationales, now: d
         pick = Pick.from_db(
             connection.alias,
             _PICK_FIELDS,
-            (pick_id, ballot.pk, contender_id, rank, rationale, locked_probability, round_.pk, category.pk, user.pk),
+            (
+                pick_id,
+                ballot.pk,
+                contender_id,
+                rank,
+                rationale,
+                locked_probability,
+                round_.pk,
+                category.pk,
+                user.pk,
+                now,
+            ),
         )
         pick._state.fields_cache.update(related, ballot=ballot)
         ballot.saved_picks.append(pick)
@@ -285,6 +297,7 @@ _PICK_FIELDS = [
     "round_id",
     "category_id",
     "user_id",
+    "saved_at",
 ]
 
 

@@ -170,7 +170,13 @@ def test_promotion_marks_the_next_ceremonys_odds_and_standings_stale(thirty, dja
         user=thirty["users"][0], round=round_, category=category, created_at=NOW, saved_at=NOW
     )
     ballot.picks.create(
-        contender=contender, rank=1, locked_probability=1.0, round=round_, category=category, user_id=ballot.user_id
+        contender=contender,
+        rank=1,
+        locked_probability=1.0,
+        round=round_,
+        category=category,
+        user_id=ballot.user_id,
+        saved_at=NOW,
     )
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

@@ -428,6 +428,7 @@ def test_my_ballots_for_a_ceremony_cover_every_round_and_only_mine(season, fan, 
         round=nominations,
         category=season["picture"],
         user=fan,
+        saved_at=now,
     )
 
     response = client.get(f"/api/ceremonies/{season['ceremony'].id}/ballots/")

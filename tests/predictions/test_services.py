@@ -322,8 +322,8 @@ def test_deleting_a_user_bumps_every_category_they_predicted(season, fan, expert
 
 @pytest.mark.parametrize("deleted", ["user", "category", "round"])
 def test_deleting_a_user_category_or_round_leaves_no_pick_behind(season, fan, expert, save, deleted):
-    # A pick's round, category and user are copies of its ballot's: what deletes those rows leaves no pick behind,
-    # and the picks that stay still agree with their ballots.
+    # A pick's round, category, user and save time are copies of its ballot's: what deletes those rows leaves no pick
+    # behind, and the picks that stay still agree with their ballots.
     picture, editing = season["nominees"]["picture"], season["nominees"]["editing"]
     save(user=fan, category=season["picture"], ranking=ids(picture))
     save(user=fan, category=season["editing"], ranking=ids(editing))
@@ -337,9 +337,28 @@ def test_deleting_a_user_category_or_round_leaves_no_pick_behind(season, fan, ex
     assert sorted(Ballot.objects.values_list("user_id", "category_id")) == kept
     assert set(Pick.objects.values_list("ballot_id", flat=True)) == set(Ballot.objects.values_list("id", flat=True))
     disagreeing = Pick.objects.exclude(
-        user_id=F("ballot__user_id"), round_id=F("ballot__round_id"), category_id=F("ballot__category_id")
+        user_id=F("ballot__user_id"),
+        round_id=F("ballot__round_id"),
+        category_id=F("ballot__category_id"),
+        saved_at=F("ballot__saved_at"),
     )
     assert not disagreeing.exists()
+
+
+@pytest.mark.parametrize("path", ["fast", "checked"])
+def test_every_pick_carries_its_ballots_last_save_time(season, fan, save, path, monkeypatch):
+    # The leaderboards read the save time from the picks (pick_first_idx), not from the ballots.
+    from predictions import services
+
+    if path == "checked":  # the portable path, which PostgreSQL also takes when its cached rules are stale
+        monkeypatch.setattr(services, "_ballot_save_cached", lambda **kwargs: None)
+    picture = season["nominees"]["picture"]
+    first, second = season["now"] - timedelta(hours=2), season["now"] - timedelta(hours=1)
+    save(user=fan, category=season["picture"], ranking=ids(picture), now=first)
+    ballot = save(user=fan, category=season["picture"], ranking=ids(picture[::-1])[:3], now=second)
+    assert {pick.saved_at for pick in ballot.saved_picks} == {second}
+    assert Ballot.objects.get().saved_at == second
+    assert sorted(Pick.objects.values_list("rank", "saved_at")) == [(1, second), (2, second), (3, second)]
 
 
 def test_the_admin_deletes_ballots_through_the_service(season, fan, expert, save, client):
