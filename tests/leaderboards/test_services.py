@@ -382,6 +382,21 @@ def test_the_nominations_round_scores_each_nominee_slot(season, fan, expert, edi
     assert board(nominations, "experts") == {"An Expert": standings["An Expert"]}
     # the winners round has its own board: the fan's Minari won, one category of two decided
     assert board(season["round"]) == {"A Fan": (1, 1, 1, 1, 1.0, 200.0, 1, 1)}
+    # the picks as read for scoring (PostgreSQL: a binary COPY that leaves out the columns that are the same on
+    # every row) are the QuerySet's values, for one round of each kind and both together
+    for rounds in ([nominations], [season["round"]], [nominations, season["round"]]):
+        assert read_sorted(services._read_picks(rounds)) == values_sorted(rounds)
+
+
+def read_sorted(frame) -> list[tuple]:
+    return sorted(
+        (r.round_id, r.user_id, r.category_id, r.contender_id, r.rank, r.locked_probability, r.saved_at)
+        for r in frame.itertuples()
+    )
+
+
+def values_sorted(rounds) -> list[tuple]:
+    return sorted(tuple(row.values()) for row in services._scoring_picks(rounds))
 
 
 def test_the_nominations_round_is_undecided_until_it_closes(season, fan, editor, announce):
@@ -534,6 +549,30 @@ def test_a_new_worker_process_takes_a_closed_rounds_picks_from_the_shared_cache(
     leaderboard_recompute(ceremony_id=season["ceremony"].id)
     assert reads == [[season["round"].id]]
     assert snapshot() == fresh  # the same standings as from the picks read again
+
+
+def test_a_closed_rounds_picks_are_shared_once_the_recompute_commits_and_not_if_it_rolls_back(
+    season, ballots, editor, announce, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    announce_both(season, editor, announce)
+    rows = snapshot()
+    fingerprint = services._fingerprints([season["round"]])[season["round"].id]
+    key = services._shared_key(season["round"].id, fingerprint)
+    services.picks_cache_clear()
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(RuntimeError), transaction.atomic():
+        leaderboard_recompute(ceremony_id=season["ceremony"].id)
+        raise RuntimeError("the recompute's transaction rolls back")
+    assert callbacks == [] and not cache.has_key(key)
+    services.picks_cache_clear()  # the rolled-back read stays in this process's cache (the picks are the same)
+    with django_capture_on_commit_callbacks() as callbacks:
+        leaderboard_recompute(ceremony_id=season["ceremony"].id)
+        assert not cache.has_key(key)  # the standings do not wait for the shared copy
+    assert snapshot() == rows
+    for callback in callbacks:
+        callback()
+    assert cache.has_key(key)
 
 
 def test_a_shared_frame_of_an_earlier_fingerprint_is_not_used(season, ballots, editor, fan, announce, monkeypatch):
