@@ -155,7 +155,7 @@ def instrumented(phases: Phases):
 
     def committed():
         commit()
-        phases.committed = time.perf_counter()
+        phases.committed = phases.committed or time.perf_counter()  # the recompute's own, not an on-commit task's
 
     connection.commit = committed  # the connection object's own attribute, over its class's method
     try:
