@@ -36,15 +36,17 @@ def eager_tasks(request):
 @pytest.fixture(autouse=True)
 def fresh_process_caches():
     """Each test starts with no per-process caches (the ballot save rules, the closed rounds' picks of the
-    leaderboard recompute): tests roll back and SQLite reuses ids, so one test's rows could look like another's.
-    (The token cache needs no clearing: every test's tokens are new random keys.)"""
+    leaderboard recompute, the recompute runs this process queued): tests roll back and SQLite reuses ids, so one
+    test's rows could look like another's. (The token cache needs no clearing: every test's tokens are new random
+    keys.)"""
+    from config.coalesce import requests_forget
     from leaderboards.services import picks_cache_clear
     from predictions.services import save_rules_forget
 
-    for clear in (save_rules_forget, picks_cache_clear):
+    for clear in (save_rules_forget, picks_cache_clear, requests_forget):
         clear()
     yield
-    for clear in (save_rules_forget, picks_cache_clear):
+    for clear in (save_rules_forget, picks_cache_clear, requests_forget):
         clear()
 
 
