@@ -719,3 +719,209 @@ def test_the_plain_ballot_input_shortcut_answers_as_the_serializer_does(body):
     plain = [{"ranking": [3, 1, 2]}, {"ranking": [3, 1, 2], "rationales": {}}, {"ranking": []}, {"ranking": [10**30]}]
     plain.append({"ranking": list(range(1, 101))})
     assert (fast is not None) == (body in plain)  # and it does take every plain ranking
+
+
+# ---------------------------------------------------------------------------------------------
+# The plain PUT (BallotApi._put_plain) answers as DRF's path does
+
+
+def _state():
+    """Everything a save may change."""
+    from predictions.models import OddsState
+
+    return (
+        sorted(Ballot.objects.values_list("user_id", "round_id", "category_id", "saved_at")),
+        sorted(Pick.objects.values_list("user_id", "category_id", "contender_id", "rank", "rationale")),
+        sorted(OddsState.objects.values_list("category_id", "ballot_version")),
+    )
+
+
+@pytest.fixture
+def both_ways(monkeypatch, django_capture_on_commit_callbacks):
+    """Send a request twice from the same database state: once as it comes (the plain path where it applies) and
+    once with the plain path turned off (DRF's path). Returns both answers, the state each left, and whether the
+    plain path answered the first."""
+    from django.db import transaction
+
+    from predictions.api import BallotApi
+
+    plain_put = BallotApi._put_plain
+    mode = {"off": False, "answered": False}
+
+    def spied(self, request, category_id):
+        if mode["off"]:
+            return None
+        response = plain_put(self, request, category_id)
+        mode["answered"] = response is not None
+        return response
+
+    monkeypatch.setattr(BallotApi, "_put_plain", spied)
+
+    def send(make):
+        answers = []
+        for off in (False, True):
+            mode.update(off=off, answered=False)
+            with transaction.atomic():
+                with django_capture_on_commit_callbacks(execute=True):
+                    response = make()
+                answers.append((response, _state()))
+                transaction.set_rollback(True)  # the second request starts from the same state
+            if not off:
+                answered = mode["answered"]
+        return answers, answered
+
+    return send
+
+
+def _answer(response):
+    if response["Content-Type"] != "application/json":  # the browsable API: a page with a CSRF token of its own
+        return response.status_code, dict(response.headers)
+    body = response.json()
+    if isinstance(body, dict) and "saved_at" in body:
+        assert body.pop("saved_at")  # a time of its own each way
+    return response.status_code, dict(response.headers), body
+
+
+def _ballots_saved_at_dropped(state):
+    ballots, picks, versions = state
+    return [row[:3] for row in ballots], picks, versions
+
+
+PLAIN_PUTS = [
+    # (what, user, category, body, extra request headers, the plain path answers it)
+    ("a ranking", "fan", "picture", lambda s: {"ranking": ids(s["nominees"]["picture"])}, {}, True),
+    (
+        "no rationales",
+        "fan",
+        "picture",
+        lambda s: {"ranking": ids(s["nominees"]["picture"][:1]), "rationales": {}},
+        {},
+        True,
+    ),  # fmt: skip
+    (
+        "the keyword in lower case",
+        "fan",
+        "editing",
+        lambda s: {"ranking": ids(s["nominees"]["editing"])},
+        {"keyword": "token"},
+        True,
+    ),  # fmt: skip
+    (
+        "an explicit JSON Accept and charset",
+        "fan",
+        "picture",
+        lambda s: {"ranking": ids(s["nominees"]["picture"])},
+        {"HTTP_ACCEPT": "application/json", "content_type": "application/json; charset=utf-8"},
+        True,
+    ),  # fmt: skip
+    (
+        "an expert's rationale",
+        "expert",
+        "picture",
+        lambda s: {
+            "ranking": ids(s["nominees"]["picture"]),
+            "rationales": {str(s["nominees"]["picture"][0].id): "Yes"},
+        },
+        {},
+        False,
+    ),  # fmt: skip
+    (
+        "a fan's rationale",
+        "fan",
+        "picture",
+        lambda s: {
+            "ranking": ids(s["nominees"]["picture"]),
+            "rationales": {str(s["nominees"]["picture"][0].id): "Yes"},
+        },
+        {},
+        False,
+    ),  # fmt: skip
+    ("another category's contender", "fan", "picture", lambda s: {"ranking": ids(s["nominees"]["editing"])}, {}, False),
+    ("a contender twice", "fan", "picture", lambda s: {"ranking": [s["nominees"]["picture"][0].id] * 2}, {}, False),
+    ("a long-list contender", "fan", "picture", lambda s: {"ranking": [s["long_list"].id]}, {}, False),
+    ("an empty ranking", "fan", "picture", lambda s: {"ranking": []}, {}, False),
+    ("a user key", "fan", "picture", lambda s: {"ranking": ids(s["nominees"]["picture"]), "user": 1}, {}, False),
+    ("a string id", "fan", "picture", lambda s: {"ranking": [str(s["nominees"]["picture"][0].id)]}, {}, False),
+    ("no such category", "fan", None, lambda s: {"ranking": [1]}, {}, False),
+    ("a bad token", "fan", "picture", lambda s: {"ranking": ids(s["nominees"]["picture"])}, {"token": "nope"}, False),
+    ("a token with a third word", "fan", "picture", lambda s: {"ranking": [1]}, {"token": "a b"}, False),
+    ("an inactive user", "inactive", "picture", lambda s: {"ranking": ids(s["nominees"]["picture"])}, {}, False),
+    (
+        "a format override",
+        "fan",
+        "picture",
+        lambda s: {"ranking": ids(s["nominees"]["picture"])},
+        {"query": "?format=json"},
+        False,
+    ),  # fmt: skip
+    (
+        "an HTML Accept",
+        "fan",
+        "picture",
+        lambda s: {"ranking": ids(s["nominees"]["picture"])},
+        {"HTTP_ACCEPT": "text/html"},
+        False,
+    ),  # fmt: skip
+    (
+        "another charset",
+        "fan",
+        "picture",
+        lambda s: {"ranking": ids(s["nominees"]["picture"])},
+        {"content_type": "application/json; charset=latin-1"},
+        False,
+    ),  # fmt: skip
+    (
+        "a form body",
+        "fan",
+        "picture",
+        lambda s: {"ranking": ids(s["nominees"]["picture"])},
+        {"content_type": "application/x-www-form-urlencoded"},
+        False,
+    ),  # fmt: skip
+    ("malformed JSON", "fan", "picture", lambda s: '{"ranking": [', {}, False),
+    ("an empty body", "fan", "picture", lambda s: "", {}, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("user_name", "category_name", "make_body", "extra", "plain"),
+    [case[1:] for case in PLAIN_PUTS],
+    ids=[case[0] for case in PLAIN_PUTS],
+)
+@pytest.mark.parametrize("round_open", [True, False], ids=["open", "closed"])
+def test_the_plain_put_answers_as_drf_does(
+    season, fan, expert, both_ways, user_name, category_name, make_body, extra, plain, round_open
+):
+    users = {"fan": fan, "expert": expert, "inactive": UserFactory(is_active=False)}
+    key = Token.objects.get_or_create(user=users[user_name])[0].key
+    # An earlier ballot of the fan's in each category: a save replaces it.
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=fan)[0].key}")
+    for category in ("picture", "editing"):
+        assert put(client, season[category], {"ranking": ids(season["nominees"][category][::-1])}).status_code == 200
+    if not round_open:
+        Round.objects.filter(pk=season["round"].pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+
+    extra = dict(extra)
+    url = ballot_url(season[category_name]) if category_name else "/api/ballots/999999/"
+    url += extra.pop("query", "")
+    authorization = f"{extra.pop('keyword', 'Token')} {extra.pop('token', key)}"
+    content_type = extra.pop("content_type", "application/json")
+    body = make_body(season)
+    body = body if isinstance(body, str) else json.dumps(body)
+
+    def send():
+        return APIClient().generic(
+            "PUT", url, body, content_type=content_type, HTTP_AUTHORIZATION=authorization, **extra
+        )
+
+    before = _state()
+    ((response, state), (drf_response, drf_state)), answered = both_ways(send)
+    # A refusal is always DRF's to explain; the plain path saves on PostgreSQL only (its statement authenticates).
+    assert answered == (plain and round_open and connection.vendor == "postgresql")
+    assert _answer(response) == _answer(drf_response)
+    assert _ballots_saved_at_dropped(state) == _ballots_saved_at_dropped(drf_state)
+    if response.status_code != 200:
+        assert state == before  # a refusal changes nothing
+    else:
+        assert state != before
