@@ -111,10 +111,15 @@ def save_rules_forget(category_id: int | None = None) -> None:
 
 
 def _check_ballot(*, user, category: Category, round_: Round | None, eligible, ranking, rationales) -> None:
-    """Every rule of a save, in the order a person should hear about them. Raises ValidationError."""
-    if user is None or not user.is_authenticated:
+    """Every rule of a save, in the order a person should hear about them. Raises ValidationError. `user` is
+    BY_TOKEN where the save statement authenticates a token itself (it then writes nothing for an unknown token or
+    an inactive user); such a save has no rationales."""
+    if user is BY_TOKEN:
+        if rationales:
+            raise ValueError("a save authenticated by its token has no rationales")
+    elif user is None or not user.is_authenticated:
         raise ValidationError("Log in to save your predictions.", code="anonymous")
-    if not user.is_active:
+    elif not user.is_active:
         raise ValidationError("This account is not active.", code="inactive")
     if not category.is_competitive:
         raise ValidationError("Honorary and technical awards are not predicted.", code="not_competitive")
@@ -172,6 +177,27 @@ def ballot_save(
     return ballot
 
 
+# The user of a save that the save statement authenticates by its token (ballot_save_for_token).
+BY_TOKEN = object()
+
+
+def ballot_save_for_token(*, token: str, category: Category, ranking: list[int], now: datetime | None = None):
+    """ballot_save() for an API token's user, with no rationales, authenticated by the statement that writes it (on
+    PostgreSQL): it writes only if the token exists and its user is active, so no lookup comes first, and a revoked
+    token or a deactivated account never writes. None, having changed nothing, whenever this cannot decide alone:
+    not PostgreSQL, an unknown token or an inactive user, stale cached rules, a refused save. The caller then
+    authenticates and calls ballot_save(), which has the last word and says what is wrong.
+
+    The Ballot returned has its user's id, not the user (nothing loaded it)."""
+    if connection.vendor != "postgresql":
+        return None
+    now = now or timezone.now()
+    ballot = _ballot_save_cached(user=BY_TOKEN, category=category, ranking=ranking, rationales={}, now=now, token=token)
+    if ballot is not None:
+        transaction.on_commit(lambda: odds_request(round_id=ballot.round_id, category_id=ballot.category_id))
+    return ballot
+
+
 def _ballot_save_checked(*, user, category: Category, ranking, rationales, now: datetime) -> Ballot:
     """The portable save (SQLite, and PostgreSQL when the cached rules are stale): every rule read from the
     tables, then the ORM's statements. Call inside the saving transaction."""
@@ -216,12 +242,15 @@ def _ballot_save_checked(*, user, category: Category, ranking, rationales, now: 
     return ballot
 
 
-def _ballot_save_cached(*, user, category: Category, ranking, rationales, now: datetime) -> Ballot | None:
+def _ballot_save_cached(
+    *, user, category: Category, ranking, rationales, now: datetime, token: str | None = None
+) -> Ballot | None:
     """The fast save on PostgreSQL: the rules checked against this process's SaveRules, then one statement, the
-    function predictions_ballot_save (migration 0004), that re-checks them against the tables and writes the
-    ballot, its picks and the version bump. One statement is one transaction by itself (or a part of the
-    caller's). None, having changed nothing, when the rules came from a stale cache entry or refuse the save:
-    the caller then runs _ballot_save_checked, which has the last word."""
+    function predictions_ballot_save (migrations 0004, 0006, 0007), that re-checks them against the tables and
+    writes the ballot, its picks and the version bump; given a `token` (user BY_TOKEN), it also authenticates it.
+    One statement is one transaction by itself (or a part of the caller's). None, having changed nothing, when the
+    rules came from a stale cache entry or refuse the save, or the token is refused: the caller then runs
+    _ballot_save_checked (or authenticates), which has the last word."""
     rules = save_rules(category.pk)
     if rules is None:
         return None
@@ -237,9 +266,9 @@ def _ballot_save_cached(*, user, category: Category, ranking, rationales, now: d
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT * FROM predictions_ballot_save(%s, %s, %s, %s, %s, %s, %s::bigint[], %s::bigint[], %s::text[], "
-            "%s, %s)",
+            "%s, %s, %s)",
             [
-                user.pk,
+                None if token else user.pk,
                 round_.pk,
                 category.pk,
                 category.ceremony_id,
@@ -250,21 +279,27 @@ def _ballot_save_cached(*, user, category: Category, ranking, rationales, now: d
                 [rationales.get(contender_id, "") for contender_id in ranking],
                 _prior(round_, category, eligible),
                 Segment.COMBINED.value,
+                token,
             ],
         )
         rows = cursor.fetchall()
     if not rows:  # the tables disagree with the cached rules: nothing was written
         save_rules_forget(category.pk)
         return None
+    if rows[0][0] is None:  # the token is unknown or its user inactive: nothing was written
+        return None
     # As the ORM loads rows (from_db: positional values, saved state), with the related objects at hand cached:
     # several times cheaper than Model(...) with instances, for every pick of every save.
-    related = {"round": round_, "category": category, "user": user}
+    user_id = rows[0][1]
+    related = (
+        {"round": round_, "category": category} if token else {"round": round_, "category": category, "user": user}
+    )
     ballot = Ballot.from_db(
-        connection.alias, _BALLOT_FIELDS, (rows[0][0], user.pk, round_.pk, category.pk, rows[0][1], now)
+        connection.alias, _BALLOT_FIELDS, (rows[0][0], user_id, round_.pk, category.pk, rows[0][2], now)
     )
     ballot._state.fields_cache.update(related)
     ballot.saved_picks = []
-    for _, _, pick_id, contender_id, rank, rationale, locked_probability in rows:
+    for _, _, _, pick_id, contender_id, rank, rationale, locked_probability in rows:
         pick = Pick.from_db(
             connection.alias,
             _PICK_FIELDS,
@@ -277,7 +312,7 @@ def _ballot_save_cached(*, user, category: Category, ranking, rationales, now: d
                 locked_probability,
                 round_.pk,
                 category.pk,
-                user.pk,
+                user_id,
                 now,
             ),
         )

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -275,6 +276,109 @@ def test_the_saved_ballot_and_picks_equal_what_the_database_holds(season, expert
     assert {pick.pk: fields(pick) for pick in ballot.saved_picks} == stored
     assert all(not pick._state.adding for pick in [ballot, *ballot.saved_picks])
     assert ballot.saved_picks[0].ballot is ballot and ballot.saved_picks[0].user == expert  # no query needed
+
+
+# --- a save authenticated by its own statement (the API's plain PUT) ------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the save statement that authenticates a token is PostgreSQL's"
+)
+
+
+def _saved():
+    return (
+        sorted(Ballot.objects.values_list("user_id", "category_id", "saved_at")),
+        sorted(Pick.objects.values_list("user_id", "contender_id", "rank")),
+        sorted(OddsState.objects.values_list("category_id", "ballot_version")),
+    )
+
+
+def test_a_save_by_token_is_none_off_postgresql(season, fan):
+    from rest_framework.authtoken.models import Token
+
+    from predictions.services import ballot_save_for_token
+
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL saves by token")
+    token = Token.objects.create(user=fan)
+    assert (
+        ballot_save_for_token(token=token.key, category=season["picture"], ranking=ids(season["nominees"]["picture"]))
+        is None
+    )
+    assert not Ballot.objects.exists()
+
+
+@postgresql_only
+def test_a_save_by_token_writes_for_the_token_s_user(season, fan, expert, django_capture_on_commit_callbacks):
+    from rest_framework.authtoken.models import Token
+
+    from predictions.services import ballot_save_for_token
+
+    picture = season["nominees"]["picture"]
+    token = Token.objects.create(user=fan)
+    ballot_save(user=expert, category=season["picture"], ranking=ids(picture))
+    with django_capture_on_commit_callbacks() as callbacks:
+        ballot = ballot_save_for_token(token=token.key, category=season["picture"], ranking=ids(picture[::-1]))
+    assert ballot.user_id == fan.id and ballot.round_id == season["round"].id
+    fields = lambda obj: {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}  # noqa: E731
+    assert fields(ballot) == fields(Ballot.objects.get(user=fan))
+    assert [fields(pick) for pick in ballot.saved_picks] == [
+        fields(p) for p in Pick.objects.filter(user=fan).order_by("rank")
+    ]
+    assert [pick.contender_id for pick in ballot.saved_picks] == ids(picture[::-1])
+    assert _state(season).ballot_version == 2
+    assert len(callbacks) == 1  # the recompute request, queued on commit
+
+
+@postgresql_only
+@pytest.mark.parametrize("refusal", ["unknown token", "deleted token", "inactive user", "deleted user"])
+def test_a_save_by_a_refused_token_writes_nothing(season, fan, refusal):
+    from rest_framework.authtoken.models import Token
+
+    from predictions.services import ballot_save_for_token, save_rules
+
+    picture = season["nominees"]["picture"]
+    key = Token.objects.create(user=fan).key
+    ballot_save_for_token(token=key, category=season["picture"], ranking=ids(picture))  # an earlier ballot
+    if refusal == "unknown token":
+        key = "0" * 40
+    elif refusal == "deleted token":
+        Token.objects.filter(key=key).delete()
+    elif refusal == "inactive user":
+        type(fan).objects.filter(pk=fan.pk).update(is_active=False)  # no signal: nothing but the table knows
+    before = _saved()
+    if refusal == "deleted user":
+        fan.delete()
+        before = _saved()
+    rules = save_rules(season["picture"].id)
+    assert ballot_save_for_token(token=key, category=season["picture"], ranking=ids(picture[::-1])) is None
+    assert _saved() == before
+    assert save_rules(season["picture"].id) is rules  # a refused token says nothing about the cached rules
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    "make_ranking",
+    [
+        lambda s: [],
+        lambda s: [s["long_list"].id],
+        lambda s: ids(s["nominees"]["editing"]),
+        lambda s: [s["nominees"]["picture"][0].id] * 2,
+    ],
+    ids=["empty", "long list", "another category", "twice"],
+)
+def test_a_save_by_token_that_breaks_a_rule_is_none_and_writes_nothing(season, fan, make_ranking):
+    from rest_framework.authtoken.models import Token
+
+    from predictions.services import ballot_save_for_token
+
+    key = Token.objects.create(user=fan).key
+    ballot_save_for_token(token=key, category=season["picture"], ranking=ids(season["nominees"]["picture"]))
+    before = _saved()
+    assert ballot_save_for_token(token=key, category=season["picture"], ranking=make_ranking(season)) is None
+    assert _saved() == before
+    with pytest.raises(ValidationError):  # ballot_save, which the caller runs next, says why
+        ballot_save(user=fan, category=season["picture"], ranking=make_ranking(season))
 
 
 # --- deleting ballots ----------------------------------------------------------------------------------------------
