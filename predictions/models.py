@@ -79,10 +79,13 @@ class Pick(models.Model):
     locked_probability = models.FloatField(
         help_text="The contender's Combined probability when the pick was saved: the odds its stake is scored at."
     )
-    # No index of its own: pick_odds_idx starts with the round.
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+", db_index=False)
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Copies of the ballot's, written only with it (the save paths copy them), so no foreign-key constraint of their
+    # own: the ballot's constraints hold them, and each would cost every pick of every save a check at commit
+    # (about a tenth of the save statement; benchmarks/README.md). Deleting a round, category or user still
+    # cascades to these picks (Django collects them). No index for the round: pick_odds_idx starts with it.
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     saved_at = models.DateTimeField(help_text="The ballot's saved_at, copied (every save rewrites the picks).")
 
     class Meta:
