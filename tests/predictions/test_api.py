@@ -787,6 +787,11 @@ def _ballots_saved_at_dropped(state):
     return [row[:3] for row in ballots], picks, versions
 
 
+def _with_rationale(season):
+    picture = season["nominees"]["picture"]
+    return {"ranking": ids(picture), "rationales": {str(picture[0].id): "Yes"}}
+
+
 PLAIN_PUTS = [
     # (what, user, category, body, extra request headers, the plain path answers it)
     ("a ranking", "fan", "picture", lambda s: {"ranking": ids(s["nominees"]["picture"])}, {}, True),
@@ -797,7 +802,7 @@ PLAIN_PUTS = [
         lambda s: {"ranking": ids(s["nominees"]["picture"][:1]), "rationales": {}},
         {},
         True,
-    ),  # fmt: skip
+    ),
     (
         "the keyword in lower case",
         "fan",
@@ -805,7 +810,7 @@ PLAIN_PUTS = [
         lambda s: {"ranking": ids(s["nominees"]["editing"])},
         {"keyword": "token"},
         True,
-    ),  # fmt: skip
+    ),
     (
         "an explicit JSON Accept and charset",
         "fan",
@@ -813,29 +818,23 @@ PLAIN_PUTS = [
         lambda s: {"ranking": ids(s["nominees"]["picture"])},
         {"HTTP_ACCEPT": "application/json", "content_type": "application/json; charset=utf-8"},
         True,
-    ),  # fmt: skip
+    ),
     (
         "an expert's rationale",
         "expert",
         "picture",
-        lambda s: {
-            "ranking": ids(s["nominees"]["picture"]),
-            "rationales": {str(s["nominees"]["picture"][0].id): "Yes"},
-        },
+        _with_rationale,
         {},
         False,
-    ),  # fmt: skip
+    ),
     (
         "a fan's rationale",
         "fan",
         "picture",
-        lambda s: {
-            "ranking": ids(s["nominees"]["picture"]),
-            "rationales": {str(s["nominees"]["picture"][0].id): "Yes"},
-        },
+        _with_rationale,
         {},
         False,
-    ),  # fmt: skip
+    ),
     ("another category's contender", "fan", "picture", lambda s: {"ranking": ids(s["nominees"]["editing"])}, {}, False),
     ("a contender twice", "fan", "picture", lambda s: {"ranking": [s["nominees"]["picture"][0].id] * 2}, {}, False),
     ("a long-list contender", "fan", "picture", lambda s: {"ranking": [s["long_list"].id]}, {}, False),
@@ -853,7 +852,7 @@ PLAIN_PUTS = [
         lambda s: {"ranking": ids(s["nominees"]["picture"])},
         {"query": "?format=json"},
         False,
-    ),  # fmt: skip
+    ),
     (
         "an HTML Accept",
         "fan",
@@ -861,7 +860,7 @@ PLAIN_PUTS = [
         lambda s: {"ranking": ids(s["nominees"]["picture"])},
         {"HTTP_ACCEPT": "text/html"},
         False,
-    ),  # fmt: skip
+    ),
     (
         "another charset",
         "fan",
@@ -869,7 +868,7 @@ PLAIN_PUTS = [
         lambda s: {"ranking": ids(s["nominees"]["picture"])},
         {"content_type": "application/json; charset=latin-1"},
         False,
-    ),  # fmt: skip
+    ),
     (
         "a form body",
         "fan",
@@ -877,7 +876,7 @@ PLAIN_PUTS = [
         lambda s: {"ranking": ids(s["nominees"]["picture"])},
         {"content_type": "application/x-www-form-urlencoded"},
         False,
-    ),  # fmt: skip
+    ),
     ("malformed JSON", "fan", "picture", lambda s: '{"ranking": [', {}, False),
     ("an empty body", "fan", "picture", lambda s: "", {}, False),
 ]
