@@ -31,5 +31,5 @@ RUN DJANGO_SECRET_KEY=build-time-collectstatic-only-not-a-secret \
 USER app
 
 EXPOSE 8000
-# gunicorn reads its worker count from WEB_CONCURRENCY.
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# gunicorn.conf.py sets the workers (WEB_CONCURRENCY) and their threads (GUNICORN_THREADS).
+CMD ["gunicorn", "config.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

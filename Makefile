@@ -76,7 +76,7 @@ stack: $(VENV)/.installed-run
 	trap 'kill 0' EXIT; \
 	$(BIN)/celery -A config.celery_app worker --loglevel=INFO --concurrency=2 -Q default,odds,leaderboards,email & \
 	$(BIN)/celery -A config.celery_app beat --loglevel=INFO --schedule=/tmp/frontrunner-celerybeat-schedule & \
-	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 4 --access-logfile - & \
+	$(BIN)/gunicorn config.wsgi --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) --access-logfile - & \
 	wait
 
 # Quick sizes; benchmarks/README.md gives the real ones (odds.py --users 100000). Needs PostgreSQL and Redis.

@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import random
 import re
+import runpy
 import signal
 import socket
 import statistics
@@ -51,7 +52,8 @@ EXPERT_SHARE, EDITOR_SHARE = 0.005, 0.001
 HTTP_CLIENTS = 50
 USERS_PER_CLIENT = 20
 HTTP_SLICES = 4  # turns each server takes in section 4
-GUNICORN = ["--workers", "4", "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"]
+# Both servers of section 4 run with the site's own gunicorn settings (workers and threads), quietly.
+GUNICORN = ["--config", str(ROOT / "gunicorn.conf.py"), "--log-level", "warning"]
 
 # The floor of section 4: a Django view (the project's middleware, no DRF, no service) doing one upsert.
 FLOOR_SETTINGS = """
@@ -735,6 +737,8 @@ def bench_http(data: dict, log_dir: Path, *, seconds: float) -> dict:
     finally:
         for _, server, *_ in servers:
             server.stop()
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))  # what both servers ran with, in this environment
+    results["workers"], results["threads"] = conf["workers"], conf["threads"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*), coalesce(sum(saves), 0) FROM bench_floor")
         results["floor_rows"] = cursor.fetchone()
@@ -811,6 +815,7 @@ def report(args, data: dict, rc: dict | None, burst: dict | None, web: dict | No
         row("   CPU per request: gunicorn (api / floor)", f"{api['server_ms']:.1f} / {floor['server_ms']:.1f} ms")
         row("   CPU per request: PostgreSQL (api / floor)", f"{api['db_ms']:.1f} / {floor['db_ms']:.1f} ms")
         row("   CPU per request: whole machine (api / floor)", f"{api['cpu_ms']:.1f} / {floor['cpu_ms']:.1f} ms")
+        row("   both servers: gunicorn.conf.py", f"{web['workers']} workers x {web['threads']} threads")
         row("   load client's CPU (api / floor)", f"{api['client_cores']:.2f} / {floor['client_cores']:.2f} cores")
         row(
             f"   machine busy (api / floor, {os.cpu_count()} cores)",

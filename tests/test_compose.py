@@ -5,7 +5,9 @@ config/settings: a renamed environment variable or a new Celery queue fails here
 """
 
 import json
+import os
 import re
+import runpy
 import shlex
 from pathlib import Path
 
@@ -174,6 +176,34 @@ def test_the_image_serves_gunicorn_on_the_port_compose_uses(services):
     assert re.search(rf"^EXPOSE {port}$", text, re.MULTILINE)
     assert port == bind_port(command_text(services["web"]))
     assert f"{port}:{port}" in services["web"]["ports"]
+
+
+def test_every_gunicorn_loads_the_sites_settings(services):
+    commands = {
+        "image": shlex.join(dockerfile_cmd()),
+        "compose web": command_text(services["web"]),
+        "make stack": next(
+            line for line in (ROOT / "Makefile").read_text().splitlines() if "gunicorn config.wsgi" in line
+        ),
+    }
+    for where, command in commands.items():
+        assert "--config gunicorn.conf.py" in command, where
+        assert "--workers" not in command and "--threads" not in command, f"{where} overrides gunicorn.conf.py"
+
+
+@pytest.mark.parametrize(
+    ("env", "workers", "threads"),
+    [({}, None, 2), ({"WEB_CONCURRENCY": "3"}, 3, 2), ({"WEB_CONCURRENCY": "5", "GUNICORN_THREADS": "4"}, 5, 4)],
+)
+def test_gunicorn_settings_read_their_counts_from_the_environment(monkeypatch, env, workers, threads):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert conf["worker_class"] == "gthread"
+    assert conf["workers"] == (workers or 2 * len(os.sched_getaffinity(0)))  # default: two per usable core
+    assert conf["threads"] == threads
 
 
 def test_the_image_runs_as_a_non_root_user_and_keeps_no_build_secret():
